@@ -24,7 +24,7 @@ def draw_photo(*, seed: str, title: str, size=(1200, 900)) -> SimpleUploadedFile
     image = Image.new("RGB", size, light)
     draw = ImageDraw.Draw(image)
     for y in range(0, height, 60):  # tablecloth stripes
-        draw.rectangle([0, y, width, y + 24], fill=tuple(min(255, c + 10) for c in dark[:1] * 0 + light))
+        draw.rectangle([0, y, width, y + 24], fill=tuple(max(0, c - 12) for c in light))
     for _ in range(rng.randint(3, 6)):
         cx, cy, r = rng.randint(150, width - 150), rng.randint(150, height - 250), rng.randint(70, 140)
         draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=(250, 250, 250), outline=dark, width=6)
