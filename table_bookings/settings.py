@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "storages",
+    "csp",
     "accounts",
     "bookings",
     "web",
@@ -59,6 +60,8 @@ MIDDLEWARE = [
     # First: health checks answer before host validation and the HTTPS redirect.
     "table_bookings.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "table_bookings.headers.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -184,10 +187,53 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    # Same-origin form posts over HTTPS pass Django's Origin check on their own;
+    # listing the public hosts also covers posts that arrive through a CDN name.
+    CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [
+        f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS if h != "*" and not h.startswith("[")
+    ]
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token in a hidden field; no script reads the cookie
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Identifies the instance in the X-Instance response header and the access log (set per instance).
+INSTANCE_ID = env.str("INSTANCE_ID", default="")
+
+# Content-Security-Policy (django-csp): no inline scripts, styles or handlers anywhere.
+# Static and media files may come from the bucket (or its CDN), so that origin is allowed too.
+_storage_origins = []
+if AWS_STORAGE_BUCKET_NAME:
+    if AWS_S3_CUSTOM_DOMAIN:
+        _storage_origins = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        from urllib.parse import urlsplit
+
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _storage_origins = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    else:
+        _storage_origins = [
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+            f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
+        ]
+_SELF = "'self'"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF, *_storage_origins],
+        "style-src": [_SELF, *_storage_origins],
+        "img-src": [_SELF, "data:", *_storage_origins],
+        "font-src": [_SELF, *_storage_origins],
+        "connect-src": [_SELF],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": [_SELF],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
