@@ -78,7 +78,11 @@ def booking_confirmed(booking_id: int) -> None:
 
 
 def booking_cancelled(booking_id: int) -> None:
-    booking = _load(booking_id)
+    booking_cancelled_mail(_load(booking_id))
+
+
+def booking_cancelled_mail(booking: Booking) -> None:
+    """The cancellation email from a booking already in memory (its restaurant may be deleted by now)."""
     subject = _("Your booking at %(name)s is cancelled (%(ref)s)") % {
         "name": booking.restaurant.name,
         "ref": booking.reference,

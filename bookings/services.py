@@ -8,15 +8,18 @@ processes on any number of instances can book at once without overselling.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import logging
+from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import notifications
+from . import images, notifications
 from .availability import (
     REASON_LEAD_TIME,
     REASON_OUTSIDE_WINDOW,
@@ -30,11 +33,18 @@ from .models import (
     ACTIVE_STATUSES,
     Booking,
     BookingStatus,
+    MemberRole,
     Restaurant,
+    RestaurantMember,
     RestaurantPhoto,
     Review,
+    SeatingException,
+    SeatingExceptionService,
+    SeatingTemplate,
     SlotInventory,
 )
+
+logger = logging.getLogger(__name__)
 
 # Messages users may see; tests assert on these.
 MSG_PAST = _("That time has already passed. Please choose a later time.")
@@ -301,13 +311,277 @@ def availability(*, restaurant: Restaurant, day: date, party_size: int, now: dat
     return slots_for_date(restaurant, day, party_size, now)
 
 
-@transaction.atomic
 def photo_add(*, restaurant: Restaurant, upload, alt_text: str = "", is_main: bool = False) -> RestaurantPhoto:
-    """Store an uploaded image as a photo of the restaurant (the office validates uploads first)."""
-    position = restaurant.photos.count()
-    if is_main:
-        restaurant.photos.filter(is_main=True).update(is_main=False)
-    photo = RestaurantPhoto(restaurant=restaurant, alt_text=alt_text, position=position, is_main=is_main)
-    photo.image.save(upload.name, upload, save=False)
-    photo.save()
+    """Check an upload, store it without metadata plus its derived sizes, and add it to the gallery.
+
+    Raises ValidationError (see bookings.images) before anything is stored; if storing
+    fails half-way, the files already written are removed again.
+    """
+    processed = images.process_upload(upload)  # the slow part, outside any transaction
+    photo = RestaurantPhoto(restaurant=restaurant, alt_text=alt_text[:200], is_main=is_main)
+    written: list[str] = []
+    storage = photo.image.storage
+    try:
+        photo.image.save(processed.original_name, ContentFile(processed.original), save=False)
+        written.append(photo.image.name)
+        for size, data in processed.derived.items():
+            field_file = getattr(photo, size)
+            field_file.save(processed.derived_name(size), ContentFile(data), save=False)
+            written.append(field_file.name)
+        _photo_insert(photo)
+    except BaseException:
+        _delete_files(storage, written)
+        raise
     return photo
+
+
+@transaction.atomic
+def _photo_insert(photo: RestaurantPhoto) -> None:
+    # Lock the restaurant row so two uploads at once get distinct positions and one main photo.
+    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    last = RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id).aggregate(last=Max("position"))["last"]
+    photo.position = 0 if last is None else last + 1
+    if photo.is_main:
+        RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id, is_main=True).update(is_main=False)
+    photo.save()
+
+
+# --- Office: photos, restaurants, members and seating -------------------------------------
+
+MSG_LAST_OWNER = _("A restaurant needs at least one owner. Make someone else owner first.")
+MSG_NO_SUCH_USER = _("No account uses the email %(email)s. Ask them to sign up first.")
+MSG_ALREADY_MEMBER = _("%(email)s is already a member of this restaurant.")
+MSG_DUPLICATE_SERVICE = _("Two services start at %(time)s on the same day. Each start time may appear once.")
+MSG_SEATS_BELOW_BOOKED = _(
+    "This change would leave fewer seats than are already booked. "
+    "Nothing was saved. Move or cancel these bookings first, or keep more seats:"
+)
+MSG_RESTAURANT_CLOSED = _("The restaurant no longer takes bookings through table_bookings.")
+
+
+class SeatsBelowBooked(ValidationError):
+    """A seating change refused because booked seats would not fit; `bookings` are the ones affected."""
+
+    def __init__(self, bookings):
+        super().__init__(MSG_SEATS_BELOW_BOOKED, code="seats_below_booked")
+        self.bookings = bookings
+
+
+def _delete_files(storage, names) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:
+            # A leftover file costs a few bytes; failing the user's request over it would not help.
+            logger.exception("Could not delete stored file %s", name)
+
+
+def _photo_files(photo: RestaurantPhoto) -> list[str]:
+    return [f.name for f in (photo.image, photo.thumb, photo.card, photo.large) if f]
+
+
+@transaction.atomic
+def photo_delete(*, photo: RestaurantPhoto) -> None:
+    """Remove a photo and, once that is committed, its original and derived files."""
+    storage, names = photo.image.storage, _photo_files(photo)
+    photo.delete()
+    transaction.on_commit(lambda: _delete_files(storage, names))
+
+
+@transaction.atomic
+def photo_update(*, photo: RestaurantPhoto, alt_text: str) -> RestaurantPhoto:
+    photo.alt_text = alt_text.strip()[:200]
+    photo.save(update_fields=["alt_text"])
+    return photo
+
+
+@transaction.atomic
+def photo_set_main(*, photo: RestaurantPhoto) -> RestaurantPhoto:
+    """Make this the restaurant's main photo (the one on cards and at the top of its page)."""
+    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id, is_main=True).exclude(pk=photo.pk).update(
+        is_main=False
+    )
+    RestaurantPhoto.objects.filter(pk=photo.pk).update(is_main=True)
+    photo.is_main = True
+    return photo
+
+
+@transaction.atomic
+def photo_move(*, photo: RestaurantPhoto, offset: int) -> None:
+    """Move a photo `offset` places in the gallery order (negative: earlier) and renumber the rest."""
+    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    photos = list(RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id).order_by("position", "id"))
+    ids = [p.pk for p in photos]
+    index = ids.index(photo.pk)
+    ids.insert(max(0, min(len(ids) - 1, index + offset)), ids.pop(index))
+    current = {p.pk: p.position for p in photos}
+    for position, pk in enumerate(ids):
+        if current[pk] != position:
+            RestaurantPhoto.objects.filter(pk=pk).update(position=position)
+
+
+@transaction.atomic
+def restaurant_create(*, restaurant: Restaurant, owner) -> Restaurant:
+    """Save a new restaurant; the person creating it becomes its owner."""
+    restaurant.save()
+    RestaurantMember.objects.create(user=owner, restaurant=restaurant, role=MemberRole.OWNER)
+    return restaurant
+
+
+@transaction.atomic
+def restaurant_delete(*, restaurant: Restaurant, by, now: datetime | None = None) -> int:
+    """Delete a restaurant; its future live bookings are cancelled by the restaurant first.
+
+    The diners are emailed after commit. The emails are built from the bookings as they
+    were loaded here, because deleting the restaurant deletes its booking rows too.
+    Photo files are removed from storage after commit. Returns how many bookings were cancelled.
+    """
+    now = now or timezone.now()
+    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    future = Booking.objects.filter(restaurant=restaurant, starts_at__gte=now, status__in=ACTIVE_STATUSES)
+    ids = list(future.values_list("pk", flat=True))
+    reason = str(MSG_RESTAURANT_CLOSED)
+    future.update(
+        status=BookingStatus.CANCELLED, cancelled_by=by, cancelled_at=now, cancel_reason=reason, updated_at=now
+    )
+    cancelled = list(Booking.objects.select_related("restaurant", "diner").filter(pk__in=ids))
+    storage = RestaurantPhoto._meta.get_field("image").storage
+    names = [name for photo in restaurant.photos.all() for name in _photo_files(photo)]
+    restaurant.delete()
+
+    def after_commit():
+        for booking in cancelled:
+            notifications.booking_cancelled_mail(booking)
+        _delete_files(storage, names)
+
+    transaction.on_commit(after_commit)
+    return len(cancelled)
+
+
+@transaction.atomic
+def member_add(*, restaurant: Restaurant, email: str, role: str = MemberRole.STAFF) -> RestaurantMember:
+    """Give an existing account access to the restaurant's office."""
+    email = email.strip()
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None:
+        raise ValidationError(MSG_NO_SUCH_USER, code="no_such_user", params={"email": email})
+    member, created = RestaurantMember.objects.get_or_create(
+        user=user, restaurant=restaurant, defaults={"role": MemberRole(role)}
+    )
+    if not created:
+        raise ValidationError(MSG_ALREADY_MEMBER, code="already_member", params={"email": user.email})
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: RestaurantMember) -> None:
+    Restaurant.objects.select_for_update().filter(pk=member.restaurant_id).first()
+    if member.role == MemberRole.OWNER:
+        owners = RestaurantMember.objects.filter(restaurant_id=member.restaurant_id, role=MemberRole.OWNER)
+        if owners.count() <= 1:
+            raise ValidationError(MSG_LAST_OWNER, code="last_owner")
+    member.delete()
+
+
+def _check_unique_times(times) -> None:
+    seen = set()
+    for key in times:
+        if key in seen:
+            raise ValidationError(MSG_DUPLICATE_SERVICE, code="duplicate_service", params={"time": f"{key[-1]:%H:%M}"})
+        seen.add(key)
+
+
+def _inventory_follow_schedule(restaurant: Restaurant, now: datetime) -> None:
+    """Bring future inventory rows in line with the (just changed) schedule, or refuse.
+
+    Runs inside the caller's transaction after the schedule rows are written. The rows are
+    locked, and each is changed with a conditional UPDATE that keeps the seats already
+    booked, so a booking taken at the same moment is never squeezed out: if it does not
+    fit, the whole change is rolled back and the affected bookings are listed.
+    """
+    rows = list(
+        SlotInventory.objects.select_for_update()
+        .filter(restaurant=restaurant, starts_at__gte=now)
+        .order_by("starts_at")
+    )
+    tz = restaurant.tz
+    days = {row.starts_at.astimezone(tz).date() for row in rows}
+    schedules = {day: schedules_for_date([restaurant.pk], day)[restaurant.pk] for day in days}
+    conflicts = []
+    for row in rows:
+        local = row.starts_at.astimezone(tz)
+        offered = schedules[local.date()].seats_at(local.time())
+        if offered == row.seats_total:
+            continue
+        if offered is None:  # service dropped or day closed: only an unbooked service may go
+            gone = SlotInventory.objects.filter(pk=row.pk, seats_remaining=F("seats_total")).delete()[0]
+            if not gone:
+                conflicts.append(row.starts_at)
+            continue
+        # new remaining = offered - booked = remaining + (offered - total), and must stay >= 0
+        changed = SlotInventory.objects.filter(
+            pk=row.pk, seats_total=row.seats_total, seats_remaining__gte=row.seats_total - offered
+        ).update(seats_total=offered, seats_remaining=F("seats_remaining") + (offered - row.seats_total))
+        if not changed:
+            conflicts.append(row.starts_at)
+    if conflicts:
+        affected = list(
+            Booking.objects.active()
+            .filter(restaurant=restaurant, starts_at__in=conflicts)
+            .select_related("restaurant")
+            .order_by("starts_at", "id")
+        )
+        raise SeatsBelowBooked(affected)
+
+
+@transaction.atomic
+def seating_weekly_set(*, restaurant: Restaurant, services, now: datetime | None = None) -> None:
+    """Replace the weekly template with `services`: (weekday, start time, seats) triples.
+
+    Refused with SeatsBelowBooked (nothing saved) when a future booked service would lose
+    seats it has already sold.
+    """
+    services = [(int(weekday), start, int(seats)) for weekday, start, seats in services]
+    _check_unique_times((weekday, start) for weekday, start, _seats in services)
+    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    SeatingTemplate.objects.filter(restaurant=restaurant).delete()
+    SeatingTemplate.objects.bulk_create(
+        SeatingTemplate(restaurant=restaurant, weekday=weekday, start_time=start, seats=seats)
+        for weekday, start, seats in services
+    )
+    _inventory_follow_schedule(restaurant, now or timezone.now())
+
+
+@transaction.atomic
+def seating_exception_set(
+    *,
+    restaurant: Restaurant,
+    day: date,
+    is_closed: bool,
+    note: str = "",
+    services: list[tuple[time, int]] = (),
+    now: datetime | None = None,
+) -> SeatingException:
+    """Make `day` closed, or give it its own services instead of the weekly ones."""
+    services = [] if is_closed else [(start, int(seats)) for start, seats in services]
+    _check_unique_times(((start,) for start, _seats in services))
+    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    exception, _created = SeatingException.objects.update_or_create(
+        restaurant=restaurant, date=day, defaults={"is_closed": is_closed, "note": note[:200]}
+    )
+    exception.services.all().delete()
+    SeatingExceptionService.objects.bulk_create(
+        SeatingExceptionService(exception=exception, start_time=start, seats=seats) for start, seats in services
+    )
+    _inventory_follow_schedule(restaurant, now or timezone.now())
+    return exception
+
+
+@transaction.atomic
+def seating_exception_delete(*, exception: SeatingException, now: datetime | None = None) -> None:
+    """Let the date follow the weekly template again (refused if that would drop booked seats)."""
+    restaurant = exception.restaurant
+    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    exception.delete()
+    _inventory_follow_schedule(restaurant, now or timezone.now())
