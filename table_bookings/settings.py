@@ -154,7 +154,11 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_CUSTOM_DOMAIN = env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None
     # New buckets enforce "bucket owner" object ownership and reject any ACL.
     AWS_DEFAULT_ACL = env.str("AWS_DEFAULT_ACL", default="") or None
+    # "path" for MinIO and other S3-compatible stores reached by host name.
+    AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="") or None
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
     MEDIA_PRIVATE = env.bool("MEDIA_PRIVATE", default=False)
+    AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=3600)  # signed media URLs (MEDIA_PRIVATE)
     STORAGES = {
         "default": {"BACKEND": "table_bookings.storages.MediaStorage"},
         "staticfiles": {"BACKEND": "table_bookings.storages.StaticStorage"},

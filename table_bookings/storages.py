@@ -1,0 +1,210 @@
+"""S3 storages for static and media files (django-storages), chosen in settings.STORAGES.
+
+StaticStorage keeps content-hashed names under ``static/``: a hashed file never changes,
+so browsers and CDNs may keep it for a year; only the manifest and the unhashed copies
+get a short lifetime. Old hashed files are never deleted, so instances still running the
+previous release keep finding their CSS during a rolling deploy. Each process reads the
+manifest once, the first time it needs a URL.
+
+MediaStorage keeps uploads under ``media/``, never overwrites an existing key, and sets
+the content type from the file name (never from what the browser claimed).
+
+Neither storage sends an ACL unless AWS_DEFAULT_ACL says so: buckets created since
+April 2023 enforce "bucket owner" object ownership and reject ACLs. When a bucket
+rejects one, the error says what to change.
+"""
+
+import json
+import mimetypes
+import posixpath
+import re
+import threading
+import time
+
+from django.core.exceptions import ImproperlyConfigured
+from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
+from storages.utils import setting
+
+HASHED_STATIC_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# The manifest and the unhashed copies change in place on every deploy: keep them short.
+MANIFEST_CACHE_CONTROL = "public, max-age=60"
+UNHASHED_STATIC_CACHE_CONTROL = "public, max-age=300"
+MEDIA_CACHE_CONTROL = "max-age=86400"
+PRIVATE_MEDIA_CACHE_CONTROL = "private, max-age=86400"
+
+ACL_REJECTED_MESSAGE = (
+    "The bucket {bucket!r} rejected the ACL {acl!r} (AccessControlListNotSupported): its Object "
+    "Ownership is 'Bucket owner enforced', the default for buckets created since April 2023. "
+    "Unset AWS_DEFAULT_ACL so that no ACL is sent, and grant public reads with a bucket policy "
+    "or a CDN (CloudFront origin access control) instead. Only if you must keep ACLs, change the "
+    "bucket's Object Ownership to 'Bucket owner preferred'."
+)
+MANIFEST_MISSING_MESSAGE = (
+    "The static manifest {key!r} is not in the bucket {bucket!r}: run `python manage.py collectstatic --noinput`."
+)
+
+# Django's HashedFilesMixin names files "<root>.<first 12 hex digits of md5><ext>".
+_HASHED_NAME = re.compile(r"\.[0-9a-f]{12}(\.[^./]*)?$")
+
+# How long a process waits before looking again for a manifest that was missing
+# (collectstatic may be running right now); a manifest that was found is kept for good.
+MANIFEST_RETRY_SECONDS = 10
+
+
+class AclNotSupportedError(ImproperlyConfigured):
+    """The bucket enforces bucket-owner object ownership and refused an ACL we sent."""
+
+
+def is_acl_rejection(exc: Exception) -> bool:
+    response = getattr(exc, "response", None) or {}
+    code = response.get("Error", {}).get("Code", "")
+    return code == "AccessControlListNotSupported" or "AccessControlListNotSupported" in str(exc)
+
+
+def acl_rejected_error(*, bucket: str, acl: str | None) -> AclNotSupportedError:
+    return AclNotSupportedError(ACL_REJECTED_MESSAGE.format(bucket=bucket, acl=acl))
+
+
+def is_hashed_name(name: str) -> bool:
+    return bool(_HASHED_NAME.search(posixpath.basename(name)))
+
+
+def guess_content_type(name: str, default: str = "application/octet-stream") -> tuple[str, str | None]:
+    """(content type, content encoding) from the file name alone."""
+    content_type, encoding = mimetypes.guess_type(name)
+    return content_type or default, encoding
+
+
+class _ExplainAclRejection:
+    """Turn the bucket's AccessControlListNotSupported into a message that says what to change."""
+
+    def _save(self, name, content):
+        try:
+            return super()._save(name, content)
+        except Exception as exc:
+            if is_acl_rejection(exc):
+                raise acl_rejected_error(bucket=self.bucket_name, acl=self.default_acl) from exc
+            raise
+
+    def _get_write_parameters(self, name, content=None):
+        params = self.get_object_parameters(name)
+        if "ContentType" not in params:
+            # The name decides, never the browser's claim: an upload that says text/html
+            # must not be served as a page from the bucket's domain.
+            params["ContentType"], encoding = guess_content_type(name, self.default_content_type)
+            if encoding:
+                params["ContentEncoding"] = encoding
+        if "ACL" not in params and self.default_acl:
+            params["ACL"] = self.default_acl
+        return params
+
+
+class StaticStorage(_ExplainAclRejection, S3ManifestStaticStorage):
+    """Hashed static files under ``static/`` with year-long, immutable cache headers."""
+
+    manifest_name = "staticfiles.json"
+    # The fast collectstatic (table_bookings/management/commands/collectstatic.py) publishes
+    # for storages that say they can take it.
+    supports_fast_publish = True
+
+    def __init__(self, **settings):
+        self._manifest_lock = threading.Lock()
+        self._hashed_files = None
+        self._manifest_missing_since = None
+        super().__init__(**settings)
+
+    def get_default_settings(self):
+        defaults = super().get_default_settings()
+        defaults.update(location="static", file_overwrite=True, querystring_auth=False)
+        return defaults
+
+    def get_object_parameters(self, name):
+        params = super().get_object_parameters(name)
+        params.setdefault("CacheControl", self.cache_control_for(name))
+        return params
+
+    def cache_control_for(self, name: str) -> str:
+        if posixpath.basename(name) == self.manifest_name:
+            return MANIFEST_CACHE_CONTROL
+        if is_hashed_name(name):
+            return HASHED_STATIC_CACHE_CONTROL
+        return UNHASHED_STATIC_CACHE_CONTROL
+
+    @property
+    def manifest_key(self) -> str:
+        return self._normalize_name(self.manifest_name)
+
+    # --- The manifest: read lazily, once per process ---------------------------------
+    def load_manifest(self):
+        # ManifestFilesMixin.__init__ reads the manifest at construction; we wait until the
+        # first URL is asked for, so `manage.py check` and collectstatic never fetch it.
+        return None, ""
+
+    @property
+    def hashed_files(self):
+        if self._hashed_files is None:
+            self._load_manifest_once()
+        return self._hashed_files if self._hashed_files is not None else {}
+
+    @hashed_files.setter
+    def hashed_files(self, value):
+        self._hashed_files = value
+
+    def _load_manifest_once(self):
+        with self._manifest_lock:
+            if self._hashed_files is not None:
+                return
+            missing_since = self._manifest_missing_since
+            if missing_since is not None and time.monotonic() - missing_since < MANIFEST_RETRY_SECONDS:
+                return
+            content = self.read_manifest()
+            if content is None:
+                self._manifest_missing_since = time.monotonic()
+                return
+            paths, self.manifest_hash = parse_manifest(content, self.manifest_name)
+            self._manifest_missing_since = None
+            self._hashed_files = paths
+
+    def stored_name(self, name):
+        try:
+            return super().stored_name(name)
+        except ValueError as exc:
+            if self._hashed_files is None:  # the manifest itself is missing, not just this entry
+                raise ValueError(MANIFEST_MISSING_MESSAGE.format(key=self.manifest_key, bucket=self.bucket_name)) from exc
+            raise
+
+
+def parse_manifest(content: str, manifest_name: str) -> tuple[dict, str]:
+    """The paths and hash of a Django 1.0/1.1 staticfiles manifest."""
+    try:
+        stored = json.loads(content)
+    except json.JSONDecodeError:
+        stored = {}
+    if stored.get("version") in ("1.0", "1.1"):
+        return stored.get("paths", {}), stored.get("hash", "")
+    raise ValueError(f"Couldn't load manifest {manifest_name!r}")
+
+
+class MediaStorage(_ExplainAclRejection, S3Storage):
+    """Uploads under ``media/``; public URLs by default, signed expiring URLs with MEDIA_PRIVATE."""
+
+    def get_default_settings(self):
+        defaults = super().get_default_settings()
+        private = bool(setting("MEDIA_PRIVATE", False))
+        defaults.update(
+            location="media",
+            # Two uploads called duck.jpg must both survive: the second gets a suffixed key.
+            file_overwrite=False,
+            querystring_auth=private,
+            querystring_expire=setting("AWS_QUERYSTRING_EXPIRE", 3600),
+        )
+        if private and not (defaults.get("cloudfront_key_id") and defaults.get("cloudfront_key")):
+            # A custom domain without CloudFront signing keys would give unsigned links to
+            # private objects: sign S3 URLs instead.
+            defaults["custom_domain"] = None
+        return defaults
+
+    def get_object_parameters(self, name):
+        params = super().get_object_parameters(name)
+        params.setdefault("CacheControl", PRIVATE_MEDIA_CACHE_CONTROL if self.querystring_auth else MEDIA_CACHE_CONTROL)
+        return params
