@@ -170,7 +170,8 @@ class StaticStorage(_ExplainAclRejection, S3ManifestStaticStorage):
             return super().stored_name(name)
         except ValueError as exc:
             if self._hashed_files is None:  # the manifest itself is missing, not just this entry
-                raise ValueError(MANIFEST_MISSING_MESSAGE.format(key=self.manifest_key, bucket=self.bucket_name)) from exc
+                message = MANIFEST_MISSING_MESSAGE.format(key=self.manifest_key, bucket=self.bucket_name)
+                raise ValueError(message) from exc
             raise
 
 
