@@ -1,0 +1,108 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Category
+
+# The largest party the site accepts anywhere (restaurants may accept fewer).
+MAX_PARTY_SIZE = 50
+
+MSG_UNKNOWN_CATEGORY = _("There is no such category. Please pick one from the list.")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def party_size_field(*, required=True, max_value=MAX_PARTY_SIZE):
+    return forms.IntegerField(
+        label=_("Party size"),
+        min_value=1,
+        max_value=max_value,
+        required=required,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or address"), max_length=100, required=False)
+    category = forms.CharField(label=_("Category"), required=False, widget=forms.Select)
+    date = forms.DateField(label=_("Date"), required=False, input_formats=["%Y-%m-%d"], widget=DateInput())
+    party_size = party_size_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read the categories once: the same list fills the select and validates the choice.
+        self.category_list = list(Category.objects.all())
+        self.fields["category"].widget.choices = [("", _("Any category"))] + [
+            (c.slug, c.name) for c in self.category_list
+        ]
+
+    def clean_category(self):
+        value = self.cleaned_data["category"].strip()
+        if not value:
+            return None
+        for category in self.category_list:
+            # The slug is what the form sends; an id is accepted too, for links built elsewhere.
+            if value in (category.slug, str(category.pk)):
+                return category
+        raise forms.ValidationError(MSG_UNKNOWN_CATEGORY, code="unknown_category")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date") and not cleaned.get("party_size"):
+            cleaned["party_size"] = 2
+        return cleaned
+
+
+class SlotPickerForm(forms.Form):
+    """Date and party size on the restaurant page (a GET form; JavaScript refines it in place)."""
+
+    date = forms.DateField(label=_("Date"), input_formats=["%Y-%m-%d"], widget=DateInput())
+    party_size = party_size_field()
+
+    def __init__(self, *args, restaurant, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        last = today + datetime.timedelta(days=restaurant.booking_days_ahead)
+        self.fields["date"].widget.attrs.update({"min": today.isoformat(), "max": last.isoformat()})
+        self.fields["party_size"].widget = forms.Select(
+            choices=[(n, str(n)) for n in range(1, restaurant.max_party_size + 1)]
+        )
+
+
+class BookingForm(forms.Form):
+    date = forms.DateField(label=_("Date"), input_formats=["%Y-%m-%d"], widget=DateInput())
+    time = forms.TimeField(label=_("Time"), input_formats=["%H:%M"], widget=TimeInput())
+    party_size = party_size_field()
+    name = forms.CharField(label=_("Name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(label=_("Phone"), max_length=30, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
+    request = forms.CharField(
+        label=_("Request (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Allergies, a high chair, a quiet table…"),
+    )
+    # One-time token: submitting the same form twice finds the first booking instead of making another.
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("Rating"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(label=_("Your review"), max_length=4000, required=False, widget=forms.Textarea)
