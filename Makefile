@@ -37,6 +37,7 @@ test-postgres: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint deploy/cloudformation.yaml
 
 format: install
 	$(VENV)/bin/ruff format .
