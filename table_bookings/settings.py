@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its collectstatic (fast S3 publishing) and storage_check commands.
+    "table_bookings",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "storages",

@@ -14,12 +14,14 @@ April 2023 enforce "bucket owner" object ownership and reject ACLs. When a bucke
 rejects one, the error says what to change.
 """
 
+import hashlib
 import json
 import mimetypes
 import posixpath
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.core.exceptions import ImproperlyConfigured
 from storages.backends.s3 import S3ManifestStaticStorage, S3Storage
@@ -209,3 +211,146 @@ class MediaStorage(_ExplainAclRejection, S3Storage):
         params = super().get_object_parameters(name)
         params.setdefault("CacheControl", PRIVATE_MEDIA_CACHE_CONTROL if self.querystring_auth else MEDIA_CACHE_CONTROL)
         return params
+
+
+class PublishReport:
+    """What a publish did: names uploaded and skipped, bytes sent, requests made, seconds spent."""
+
+    def __init__(self):
+        self.uploaded: list[str] = []
+        self.skipped: list[str] = []
+        self.uploaded_bytes = 0
+        self.requests = 0
+        self.seconds = 0.0
+
+
+def publishing_client(storage: S3Storage):
+    """A plain S3 client with the storage's endpoint, region and credentials chain.
+
+    Cheaper to build than the boto3 resource behind ``storage.connection`` and safe to share
+    between upload threads; cached on the storage.
+    """
+    client = getattr(storage, "_publishing_client", None)
+    if client is None:
+        from botocore.config import Config
+
+        client = storage._create_session().client(
+            "s3",
+            region_name=storage.region_name,
+            use_ssl=storage.use_ssl,
+            endpoint_url=storage.endpoint_url,
+            config=storage.client_config.merge(Config(max_pool_connections=32)),
+            verify=storage.verify,
+        )
+        storage._publishing_client = client
+    return client
+
+
+def fetch_published_manifest(storage: StaticStorage) -> bytes | None:
+    """The manifest now in the bucket, or None (one GET)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        response = publishing_client(storage).get_object(Bucket=storage.bucket_name, Key=storage.manifest_key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    return response["Body"].read()
+
+
+def build_manifest(*, paths: dict, manifest_hash: str, published: dict[str, str], version: str = "1.1") -> bytes:
+    """Django's manifest plus ``published``: the MD5 of every file this release put in the bucket.
+
+    Django ignores the extra key; the next collectstatic compares the whole manifest to
+    know, with one request, that nothing changed.
+    """
+    payload = {"paths": paths, "version": version, "hash": manifest_hash, "published": published}
+    return json.dumps(payload, sort_keys=True).encode()
+
+
+def md5_hex(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def publish_static(
+    storage: StaticStorage,
+    files: dict[str, bytes],
+    *,
+    manifest: bytes,
+    published_manifest: bytes | None = ...,
+    verify_bucket: bool = False,
+    dry_run: bool = False,
+    workers: int = 16,
+    on_upload=None,
+) -> PublishReport:
+    """Make the bucket hold ``files`` (names relative to the storage's location) and ``manifest``.
+
+    When the manifest in the bucket is this very manifest, the previous run published all
+    of it (the manifest always goes last): nothing else is asked. Otherwise one listing of
+    the location tells what is there; only missing or changed objects are uploaded, in
+    parallel, then the manifest, so no instance ever reads a manifest naming files not yet
+    uploaded. Nothing is deleted: instances still serving the previous release keep
+    finding its hashed files.
+    """
+    started = time.perf_counter()
+    report = PublishReport()
+    client = publishing_client(storage)
+    if published_manifest is ...:
+        published_manifest = fetch_published_manifest(storage)
+        report.requests += 1
+    if not verify_bucket and published_manifest is not None and _same_json(published_manifest, manifest):
+        report.skipped = [*files, storage.manifest_name]
+        report.seconds = time.perf_counter() - started
+        return report
+
+    prefix = storage.location.strip("/") + "/" if storage.location.strip("/") else ""
+    remote = {}  # key -> ETag (the MD5 of the body for single-part uploads without KMS)
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=storage.bucket_name, Prefix=prefix):
+        report.requests += 1
+        for entry in page.get("Contents", ()):
+            remote[entry["Key"]] = entry.get("ETag", "").strip('"')
+
+    to_upload = []
+    for name, body in [*files.items(), (storage.manifest_name, manifest)]:
+        key = storage._normalize_name(name)
+        etag = remote.get(key)
+        # A hashed name is its content: present means identical (even where KMS makes ETags opaque).
+        if etag is not None and (is_hashed_name(name) or etag == md5_hex(body)):
+            report.skipped.append(name)
+        else:
+            to_upload.append((name, key, body))
+
+    def upload(item):
+        name, key, body = item
+        if not dry_run:
+            try:
+                client.put_object(Bucket=storage.bucket_name, Key=key, Body=body, **storage._get_write_parameters(key))
+            except Exception as exc:
+                if is_acl_rejection(exc):
+                    raise acl_rejected_error(bucket=storage.bucket_name, acl=storage.default_acl) from exc
+                raise
+        if on_upload is not None:
+            on_upload(name, len(body))
+        return name, len(body)
+
+    last = [item for item in to_upload if item[0] == storage.manifest_name]
+    first = [item for item in to_upload if item[0] != storage.manifest_name]
+    done = []
+    if first:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(first)))) as pool:
+            done.extend(pool.map(upload, first))  # re-raises the first failure here
+    done.extend(upload(item) for item in last)
+    for name, size in done:
+        report.uploaded.append(name)
+        report.uploaded_bytes += size
+        report.requests += 0 if dry_run else 1
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _same_json(a: bytes, b: bytes) -> bool:
+    try:
+        return json.loads(a) == json.loads(b)
+    except ValueError:
+        return False
