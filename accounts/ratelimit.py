@@ -2,11 +2,13 @@
 
 Counters live in the Django cache, which every instance shares (the database cache
 by default, Redis when REDIS_URL is set), so an attacker gains nothing by spreading
-attempts over instances. Each counter is a fixed window that starts at the first
-failure and expires on its own.
+attempts over instances. Windows are fixed and aligned to the clock: the window's
+number is part of the key, so a counter ends with its window on every backend (the
+database cache's incr() rewrites the entry and would otherwise push its expiry out).
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,7 +26,8 @@ MSG_TOO_MANY_ATTEMPTS = _(
 def _key(kind: str, value: str) -> str:
     # Hashed: cache keys must be short and safe whatever the user typed.
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
-    return f"login-failures:{kind}:{digest}"
+    window = int(time.time() // WINDOW_SECONDS)
+    return f"login-failures:{kind}:{digest}:{window}"
 
 
 def client_ip(request) -> str:
@@ -51,12 +54,14 @@ def is_blocked(*, email: str, ip: str) -> bool:
 
 def record_failure(*, email: str, ip: str) -> None:
     for key, _limit in _keys(email=email, ip=ip):
-        # add() starts the window only if no counter exists; incr() then counts in the shared store.
-        cache.add(key, 0, timeout=WINDOW_SECONDS)
+        # add() creates the counter only if it is missing; incr() then counts in the shared store.
+        cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
         try:
             cache.incr(key)
         except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=WINDOW_SECONDS)
+            cache.add(key, 1, timeout=WINDOW_SECONDS + 60)
+        # The database cache's incr() re-saves with the default timeout; keep the counter for its whole window.
+        cache.touch(key, timeout=WINDOW_SECONDS + 60)
 
 
 def record_success(*, email: str) -> None:
