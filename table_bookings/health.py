@@ -21,13 +21,17 @@ def database_ok() -> str:
 
 
 def storage_ok() -> str:
-    from django.core.files.storage import default_storage
+    # The same probe as `manage.py storage_check`, read-only and without details: the
+    # bucket answers and the static manifest is published (pages cannot render without it).
+    from django.core.files.storage import storages
+
+    from table_bookings.storages import probe_storages
 
     try:
-        default_storage.exists("healthz-probe")
+        probe = probe_storages(media=storages["default"], static=storages["staticfiles"], write=False, details=False)
     except Exception as exc:
         return f"media storage: {exc.__class__.__name__}"
-    return ""
+    return "; ".join(f"storage: {problem}" for problem in probe.problems)
 
 
 def readiness_problems() -> list[str]:

@@ -354,3 +354,211 @@ def _same_json(a: bytes, b: bytes) -> bool:
         return json.loads(a) == json.loads(b)
     except ValueError:
         return False
+
+
+# --- Probing the bucket: `manage.py storage_check` and /readyz ------------------------------
+BUCKET_MISSING_MESSAGE = "The bucket {bucket!r} does not exist at {endpoint}: check AWS_STORAGE_BUCKET_NAME."
+BUCKET_DENIED_MESSAGE = (
+    "Access to the bucket {bucket!r} was denied: the credentials (IAM role) need s3:ListBucket, "
+    "s3:GetObject, s3:PutObject and s3:DeleteObject on it."
+)
+ENDPOINT_UNREACHABLE_MESSAGE = (
+    "Cannot reach S3 at {endpoint} ({error}): check AWS_S3_ENDPOINT_URL and AWS_S3_REGION_NAME."
+)
+NO_CREDENTIALS_MESSAGE = (
+    "No AWS credentials were found: in AWS give the instance an IAM role; locally set "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE."
+)
+MEDIA_NOT_WRITABLE_MESSAGE = "Cannot write under {prefix!r} in the bucket {bucket!r}: {error}"
+PROBE_KEY_PREFIX = ".storage-check/"
+
+
+class StorageProbe:
+    """What a probe saw (``lines``) and what is wrong (``problems``, empty when all is well)."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.problems: list[str] = []
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+_probe_clients: dict = {}
+_probe_clients_lock = threading.Lock()
+
+
+def probe_client(storage: S3Storage):
+    """A client that fails fast (short timeouts, no retries): a health check must not hang."""
+    key = (storage.bucket_name, storage.endpoint_url, storage.region_name, storage.access_key, storage.session_profile)
+    with _probe_clients_lock:
+        client = _probe_clients.get(key)
+        if client is None:
+            from botocore.config import Config
+
+            config = storage.client_config.merge(
+                Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1, "mode": "standard"})
+            )
+            client = storage._create_session().client(
+                "s3",
+                region_name=storage.region_name,
+                use_ssl=storage.use_ssl,
+                endpoint_url=storage.endpoint_url,
+                config=config,
+                verify=storage.verify,
+            )
+            _probe_clients[key] = client
+    return client
+
+
+def _endpoint(storage: S3Storage) -> str:
+    return storage.endpoint_url or f"the AWS S3 endpoint of {storage.region_name or 'the default region'}"
+
+
+def _explain(exc: Exception, storage: S3Storage) -> str:
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return NO_CREDENTIALS_MESSAGE
+    if is_acl_rejection(exc):
+        return str(acl_rejected_error(bucket=storage.bucket_name, acl=storage.default_acl))
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchBucket"):
+            return BUCKET_MISSING_MESSAGE.format(bucket=storage.bucket_name, endpoint=_endpoint(storage))
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return BUCKET_DENIED_MESSAGE.format(bucket=storage.bucket_name)
+        return f"S3 answered {code or 'an error'} for the bucket {storage.bucket_name!r}: {exc}"
+    if isinstance(exc, EndpointConnectionError) or exc.__class__.__module__.startswith(("botocore", "urllib3")):
+        return ENDPOINT_UNREACHABLE_MESSAGE.format(endpoint=_endpoint(storage), error=exc.__class__.__name__)
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def acl_mode(storage: S3Storage) -> str:
+    if storage.default_acl:
+        return f"ACL {storage.default_acl!r} sent with every upload (AWS_DEFAULT_ACL)"
+    return "no ACL sent (bucket owner enforced; public reads come from a bucket policy or a CDN)"
+
+
+def probe_storages(*, media, static=None, write: bool = True, details: bool = True) -> StorageProbe:
+    """Check the bucket(s) behind the media and static storages.
+
+    The bucket answers; with ``write``, an object can be written, read back and deleted under
+    ``media/``; the static manifest is there. With ``details`` it also reports the ACL mode
+    and the Cache-Control headers on the objects it sees. /readyz probes without writing
+    (no object churn, no versions piling up in versioned buckets) and without details.
+    """
+    probe = StorageProbe()
+    if not isinstance(media, S3Storage):
+        _probe_local(probe, media, write=write)
+        return probe
+
+    client = probe_client(media)
+    bucket = media.bucket_name
+    try:
+        client.head_bucket(Bucket=bucket)
+    except Exception as exc:
+        probe.problems.append(_explain(exc, media))
+        return probe
+    probe.lines.append(f"bucket {bucket!r} at {_endpoint(media)}: reachable")
+    if details:
+        probe.lines.append(f"ACL mode: {acl_mode(media)}")
+        ownership = _object_ownership(client, bucket)
+        if ownership:
+            probe.lines.append(f"bucket object ownership: {ownership}")
+            if ownership == "BucketOwnerEnforced" and media.default_acl:
+                probe.problems.append(str(acl_rejected_error(bucket=bucket, acl=media.default_acl)))
+
+    if write:
+        key = media._normalize_name(PROBE_KEY_PREFIX + _random_token() + ".txt")
+        try:
+            client.put_object(Bucket=bucket, Key=key, Body=b"storage check\n", **media._get_write_parameters(key))
+            head = client.head_object(Bucket=bucket, Key=key)
+            client.delete_object(Bucket=bucket, Key=key)
+        except Exception as exc:
+            probe.problems.append(
+                MEDIA_NOT_WRITABLE_MESSAGE.format(
+                    prefix=media.location + "/", bucket=bucket, error=_explain(exc, media)
+                )
+            )
+        else:
+            probe.lines.append(
+                f"media: wrote, read back and deleted {key!r} "
+                f"(Content-Type {head.get('ContentType')!r}, Cache-Control {head.get('CacheControl')!r})"
+            )
+
+    if isinstance(static, StaticStorage):
+        _probe_static(probe, static, details=details)
+    return probe
+
+
+def _probe_static(probe: StorageProbe, static: StaticStorage, *, details: bool) -> None:
+    client = probe_client(static)
+    key = static.manifest_key
+    try:
+        if not details:
+            client.head_object(Bucket=static.bucket_name, Key=key)
+            probe.lines.append(f"static manifest {key!r}: present")
+            return
+        response = client.get_object(Bucket=static.bucket_name, Key=key)
+        paths, _hash = parse_manifest(response["Body"].read().decode(), static.manifest_name)
+    except Exception as exc:
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey"):
+            probe.problems.append(MANIFEST_MISSING_MESSAGE.format(key=key, bucket=static.bucket_name))
+        else:
+            probe.problems.append(f"static manifest {key!r}: {_explain(exc, static)}")
+        return
+    probe.lines.append(
+        f"static manifest {key!r}: present, {len(paths)} files (Cache-Control {response.get('CacheControl')!r})"
+    )
+    sample = next((paths[name] for name in sorted(paths) if name.endswith(".css")), None) or next(
+        iter(sorted(paths.values())), None
+    )
+    if sample:
+        sample_key = static._normalize_name(sample)
+        try:
+            head = client.head_object(Bucket=static.bucket_name, Key=sample_key)
+        except Exception as exc:
+            probe.problems.append(f"static file {sample_key!r} named by the manifest: {_explain(exc, static)}")
+        else:
+            probe.lines.append(
+                f"static file {sample_key!r}: Content-Type {head.get('ContentType')!r}, "
+                f"Cache-Control {head.get('CacheControl')!r}"
+            )
+
+
+def _object_ownership(client, bucket: str) -> str:
+    try:
+        rules = client.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+    except Exception:  # not set, not allowed to read it, or not supported by the store
+        return ""
+    return ", ".join(rule.get("ObjectOwnership", "") for rule in rules)
+
+
+def _probe_local(probe: StorageProbe, storage, *, write: bool) -> None:
+    probe.lines.append(
+        f"S3 is off (AWS_STORAGE_BUCKET_NAME is empty): media on the local disk ({storage.__class__.__name__})"
+    )
+    try:
+        if write:
+            name = storage.save(PROBE_KEY_PREFIX + _random_token() + ".txt", _content_file(b"storage check\n"))
+            storage.delete(name)
+            probe.lines.append("media: wrote and deleted a probe file")
+        else:
+            storage.exists(PROBE_KEY_PREFIX)
+    except Exception as exc:
+        probe.problems.append(f"media storage: {exc.__class__.__name__}: {exc}")
+
+
+def _random_token() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+def _content_file(body: bytes):
+    from django.core.files.base import ContentFile
+
+    return ContentFile(body)

@@ -21,7 +21,7 @@ from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.base import ContentFile
-from django.core.files.storage import Storage
+from django.core.files.storage import Storage, storages
 from django.core.management.base import CommandError
 from django.utils.encoding import filepath_to_uri
 
@@ -55,7 +55,7 @@ class Command(collectstatic.Command):
         if self.interactive and input(self._confirmation_question()).strip().lower() not in ("yes", "y"):
             raise CommandError("Collecting static files cancelled.")
         started = time.perf_counter()
-        target = self.storage._wrapped if hasattr(self.storage, "_wrapped") else self.storage
+        target = storages["staticfiles"]  # the object behind the lazy self.storage
 
         with ThreadPoolExecutor(max_workers=1) as background:
             # The bucket answers while the files are found and hashed here.
