@@ -30,6 +30,7 @@ ACCEPTED_FORMATS = {
 # Longest edges of the derived WebP images, named after the photo's fields.
 DERIVED_SIZES = {"thumb": (320, 240), "card": (800, 600), "large": (1600, 1200)}
 DERIVED_QUALITY = 82
+WEBP_METHOD = 2  # of 0-6: about three times faster than the default 4, files a few percent larger
 
 MSG_TOO_BIG = _("The file is too large (%(size)s). Photos may be up to %(max)s.")
 MSG_NOT_AN_IMAGE = _("This file is not a JPEG, PNG or WebP image.")
@@ -139,11 +140,12 @@ def process_upload(upload) -> ProcessedImage:
         width=clean.width,
         height=clean.height,
     )
-    web = _for_web(clean)
-    for name, box in DERIVED_SIZES.items():
-        resized = web.copy()
+    # Largest first, each made from the one before: the same result for a fraction of the work.
+    resized = _for_web(clean)
+    for name, box in sorted(DERIVED_SIZES.items(), key=lambda item: -item[1][0]):
+        resized = resized.copy()
         resized.thumbnail(box, Image.Resampling.LANCZOS)
         out = io.BytesIO()
-        resized.save(out, format="WEBP", quality=DERIVED_QUALITY, method=4)
+        resized.save(out, format="WEBP", quality=DERIVED_QUALITY, method=WEBP_METHOD)
         processed.derived[name] = out.getvalue()
     return processed

@@ -172,7 +172,8 @@ def restaurant_delete(request, pk):
             )
             % {"name": name, "count": cancelled},
         )
-        return redirect("office:restaurant-list")
+        # Whoever deleted their only restaurant is no longer an operator.
+        return redirect("office:restaurant-list" if my_restaurants(request.user).exists() else "web:home")
     return render(
         request,
         "office/restaurant_confirm_delete.html",
