@@ -338,7 +338,7 @@ def photo_add(*, restaurant: Restaurant, upload, alt_text: str = "", is_main: bo
 @transaction.atomic
 def _photo_insert(photo: RestaurantPhoto) -> None:
     # Lock the restaurant row so two uploads at once get distinct positions and one main photo.
-    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    _lock_restaurant(photo.restaurant_id)
     last = RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id).aggregate(last=Max("position"))["last"]
     photo.position = 0 if last is None else last + 1
     if photo.is_main:
@@ -357,6 +357,16 @@ MSG_SEATS_BELOW_BOOKED = _(
     "Nothing was saved. Move or cancel these bookings first, or keep more seats:"
 )
 MSG_RESTAURANT_CLOSED = _("The restaurant no longer takes bookings through table_bookings.")
+
+
+def _lock_restaurant(restaurant_id) -> None:
+    """Serialise office edits of one restaurant.
+
+    FOR NO KEY UPDATE: bookings being inserted at the same time take a key-share lock on
+    the restaurant row (the foreign key check), which this does not block, so a booking
+    and a seating change never deadlock over it.
+    """
+    Restaurant.objects.select_for_update(no_key=True).filter(pk=restaurant_id).first()
 
 
 class SeatsBelowBooked(ValidationError):
@@ -398,7 +408,7 @@ def photo_update(*, photo: RestaurantPhoto, alt_text: str) -> RestaurantPhoto:
 @transaction.atomic
 def photo_set_main(*, photo: RestaurantPhoto) -> RestaurantPhoto:
     """Make this the restaurant's main photo (the one on cards and at the top of its page)."""
-    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    _lock_restaurant(photo.restaurant_id)
     RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id, is_main=True).exclude(pk=photo.pk).update(
         is_main=False
     )
@@ -410,7 +420,7 @@ def photo_set_main(*, photo: RestaurantPhoto) -> RestaurantPhoto:
 @transaction.atomic
 def photo_move(*, photo: RestaurantPhoto, offset: int) -> None:
     """Move a photo `offset` places in the gallery order (negative: earlier) and renumber the rest."""
-    Restaurant.objects.select_for_update().filter(pk=photo.restaurant_id).first()
+    _lock_restaurant(photo.restaurant_id)
     photos = list(RestaurantPhoto.objects.filter(restaurant_id=photo.restaurant_id).order_by("position", "id"))
     ids = [p.pk for p in photos]
     index = ids.index(photo.pk)
@@ -438,6 +448,9 @@ def restaurant_delete(*, restaurant: Restaurant, by, now: datetime | None = None
     Photo files are removed from storage after commit. Returns how many bookings were cancelled.
     """
     now = now or timezone.now()
+    # Inventory rows first: a booking that already took seats finishes (it needs a key-share
+    # lock on the restaurant row) before the restaurant row is locked for the delete.
+    list(SlotInventory.objects.select_for_update().filter(restaurant=restaurant).values_list("pk", flat=True))
     Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
     future = Booking.objects.filter(restaurant=restaurant, starts_at__gte=now, status__in=ACTIVE_STATUSES)
     ids = list(future.values_list("pk", flat=True))
@@ -476,7 +489,7 @@ def member_add(*, restaurant: Restaurant, email: str, role: str = MemberRole.STA
 
 @transaction.atomic
 def member_remove(*, member: RestaurantMember) -> None:
-    Restaurant.objects.select_for_update().filter(pk=member.restaurant_id).first()
+    _lock_restaurant(member.restaurant_id)
     if member.role == MemberRole.OWNER:
         owners = RestaurantMember.objects.filter(restaurant_id=member.restaurant_id, role=MemberRole.OWNER)
         if owners.count() <= 1:
@@ -544,7 +557,7 @@ def seating_weekly_set(*, restaurant: Restaurant, services, now: datetime | None
     """
     services = [(int(weekday), start, int(seats)) for weekday, start, seats in services]
     _check_unique_times((weekday, start) for weekday, start, _seats in services)
-    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    _lock_restaurant(restaurant.pk)
     SeatingTemplate.objects.filter(restaurant=restaurant).delete()
     SeatingTemplate.objects.bulk_create(
         SeatingTemplate(restaurant=restaurant, weekday=weekday, start_time=start, seats=seats)
@@ -566,7 +579,7 @@ def seating_exception_set(
     """Make `day` closed, or give it its own services instead of the weekly ones."""
     services = [] if is_closed else [(start, int(seats)) for start, seats in services]
     _check_unique_times(((start,) for start, _seats in services))
-    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    _lock_restaurant(restaurant.pk)
     exception, _created = SeatingException.objects.update_or_create(
         restaurant=restaurant, date=day, defaults={"is_closed": is_closed, "note": note[:200]}
     )
@@ -582,6 +595,6 @@ def seating_exception_set(
 def seating_exception_delete(*, exception: SeatingException, now: datetime | None = None) -> None:
     """Let the date follow the weekly template again (refused if that would drop booked seats)."""
     restaurant = exception.restaurant
-    Restaurant.objects.select_for_update().filter(pk=restaurant.pk).first()
+    _lock_restaurant(restaurant.pk)
     exception.delete()
     _inventory_follow_schedule(restaurant, now or timezone.now())
