@@ -121,6 +121,7 @@ def restaurant_detail(request, pk):
         "party_size": picker.cleaned_data.get("party_size") if slots is not None else None,
         "reviews": reviews,
         "today": today,
+        "last_day": restaurant.last_bookable_date(),
     }
     return render(request, "web/restaurant_detail.html", context)
 

@@ -66,6 +66,7 @@
         });
       }).then(function (data) {
         render(container, form, data, dateValue, partySize);
+        updateDayLinks(dateValue, partySize);
         if (window.history && window.history.replaceState) {
           window.history.replaceState(null, "", "?" + params.toString() + "#book");
         }
@@ -75,6 +76,17 @@
         container.appendChild(el("p", "message error", error.message || msg.msgError));
       }).finally(function () {
         container.removeAttribute("aria-busy");
+      });
+    }
+
+    function updateDayLinks(dateValue, partySize) {
+      document.querySelectorAll(".slot-picker .day-nav a[data-shift]").forEach(function (link) {
+        // Dates as plain calendar days (UTC arithmetic), the restaurant's zone does not matter here.
+        var day = new Date(dateValue + "T00:00:00Z");
+        day.setUTCDate(day.getUTCDate() + Number(link.dataset.shift));
+        var iso = day.toISOString().slice(0, 10);
+        link.href = "?" + new URLSearchParams({ date: iso, party_size: partySize }).toString() + "#book";
+        link.hidden = (dateInput.min && iso < dateInput.min) || (dateInput.max && iso > dateInput.max);
       });
     }
 

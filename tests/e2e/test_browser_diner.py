@@ -47,9 +47,12 @@ def browser():
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
-        "--window-size=390,900",  # phone width
     ):
         options.add_argument(flag)
+    # A phone's viewport (a desktop window cannot be made this narrow).
+    options.add_experimental_option(
+        "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}}
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # A fixed driver path: Selenium Manager never downloads anything.
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -88,6 +91,14 @@ def test_diner_picks_a_slot_with_javascript_books_and_cancels(browser, live_serv
     slot = wait(browser, ec.presence_of_element_located((By.CSS_SELECTOR, f'.slots a.slot[href$="{wanted}"]')))
     assert "6" in slot.text  # seats left, drawn by the script
     assert "party_size=5" in browser.current_url  # the address follows, so reload and sharing work
+    day_after = (tomorrow + timedelta(days=1)).isoformat()
+    assert (
+        browser.find_element(By.CSS_SELECTOR, ".day-next")
+        .get_attribute("href")
+        .endswith(f"?date={day_after}&party_size=5#book")
+    )
+    assert browser.find_element(By.CSS_SELECTOR, ".day-prev").is_displayed()
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= 390  # nothing sticks out
 
     slot.click()
     wait(browser, ec.presence_of_element_located((By.NAME, "form_token")))

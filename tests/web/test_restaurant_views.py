@@ -150,3 +150,14 @@ def test_restaurant_page_is_the_same_for_anonymous_diner_and_owner(client, resta
         if user:
             client.force_login(user)
         assert client.get(restaurant.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_restaurant_page_links_to_the_next_and_previous_day_within_the_window(client):
+    restaurant = make_restaurant(booking_days_ahead=2)
+    content = client.get(restaurant.get_absolute_url()).content.decode()
+    assert 'href="?date=2030-06-04&amp;party_size=2#book"' in content
+    assert 'href="?date=2030-06-02&amp;party_size=2#book" hidden' in content  # no going back before today
+    content = client.get(restaurant.get_absolute_url(), {"date": "2030-06-05", "party_size": "3"}).content.decode()
+    assert 'href="?date=2030-06-04&amp;party_size=3#book">' in content
+    assert 'href="?date=2030-06-06&amp;party_size=3#book" hidden' in content  # nor past the booking window
