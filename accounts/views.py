@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,13 +33,17 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("web:home")
     form = SignUpForm(request.POST or None)
+    # Like log-in, sign-up returns the diner to what they were doing (a booking form, say).
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         send_verification_email(user, request=request)
         messages.success(request, MSG_SIGNED_UP)
-        return redirect("accounts:profile")
-    return render(request, "accounts/signup.html", {"form": form})
+        return redirect(next_url or "accounts:profile")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "POST"])

@@ -117,3 +117,24 @@ def test_resend_needs_post_and_log_in(client, diner):
     diner.save()
     client.post(url)
     assert len(mail.outbox) == 1
+
+
+def test_signup_returns_to_the_booking_form_it_came_from(client, restaurant):
+    next_url = f"/restaurant/{restaurant.pk}/book/?date=2030-06-04&time=18:00&party_size=2"
+    login_page = client.get(reverse("accounts:login"), {"next": next_url}).content.decode()
+    assert f"{reverse('accounts:signup')}?next=/restaurant/{restaurant.pk}/book/%3Fdate%3D2030-06-04" in login_page
+    response = client.post(
+        reverse("accounts:signup") + "?next=x",
+        {
+            "email": "n@example.com",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+            "next": next_url,
+        },
+    )
+    assert response["Location"] == next_url
+
+
+def test_signup_ignores_a_next_address_on_another_site(client):
+    response = signup(client, next="https://evil.example/")
+    assert response.redirect_chain[0][0] == reverse("accounts:profile")
