@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run install migrate seed test test-postgres lint format check clean
+.PHONY: run install migrate seed test test-postgres lint format check clean cluster
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -32,7 +32,7 @@ test: install
 	$(PY) -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
 
 test-postgres: install
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
+	SKIP_CLUSTER_TESTS=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest -p no:cacheprovider -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -48,6 +48,10 @@ check: install
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=check-deploy-only-$$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9) \
 	  DJANGO_ALLOWED_HOSTS=tablebookings.example DJANGO_CSRF_TRUSTED_ORIGINS=https://tablebookings.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# N identical instances behind HAProxy with TLS, S3 in moto, one shared database (README: Local cluster).
+cluster: install
+	$(PY) deploy/cluster.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
