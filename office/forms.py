@@ -91,7 +91,8 @@ class PhotoMoveForm(forms.Form):
 
 
 class WeeklyServiceForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    # The blank choice keeps the empty extra rows blank, so an untouched row is skipped, not an error.
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=[("", "—"), *Weekday.choices], coerce=int)
     start_time = forms.TimeField(label=_("Starts at"), widget=TIME_INPUT)
     seats = forms.IntegerField(label=_("Seats"), min_value=1, max_value=1000)
 
@@ -138,13 +139,25 @@ class ExportForm(forms.Form):
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"))
     reason = forms.CharField(
-        label=_("Reason (sent to the guest when cancelling)"), max_length=300, required=False, widget=forms.Textarea
+        label=_("Reason (sent to the guest)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, booking, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = TRANSITIONS.get(BookingStatus(booking.status), set())
         self.fields["status"].choices = [(s.value, s.label) for s in BookingStatus if s in allowed]
+
+    @property
+    def quick_actions(self):
+        """Status changes that need no reason: one button each."""
+        return [(value, label) for value, label in self.fields["status"].choices if value != BookingStatus.CANCELLED]
+
+    @property
+    def can_cancel(self):
+        return any(value == BookingStatus.CANCELLED for value, _label in self.fields["status"].choices)
 
     def clean(self):
         data = super().clean()

@@ -193,3 +193,14 @@ def test_dashboard_counts_today_and_seats_per_service(client, operator, restaura
     (rest, slots), *_ = context["services_today"]
     assert rest == restaurant
     assert [(s.time_label, s.seats_booked, s.seats_total) for s in slots] == [("18:00", 5, 20)]
+
+
+def test_dashboard_query_count_does_not_grow_with_restaurants(client, operator, diner, django_assert_max_num_queries):
+    from tests.factories import make_restaurant
+
+    for _ in range(4):
+        restaurant = make_restaurant(owner=operator)
+        make_booking(restaurant=restaurant, diner=diner, starts_at=local(restaurant, restaurant.local_today()))
+    client.force_login(operator)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("office:dashboard")).status_code == 200

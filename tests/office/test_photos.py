@@ -122,3 +122,13 @@ def test_photo_page_query_count_does_not_grow_with_photos(client, operator, rest
     client.force_login(operator)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("office:photo-list", args=[restaurant.pk])).status_code == 200
+
+
+def test_files_written_before_a_database_failure_are_removed(restaurant, stored_files, monkeypatch):
+    def fail(photo):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "_photo_insert", fail)
+    with pytest.raises(RuntimeError):
+        services.photo_add(restaurant=restaurant, upload=image_upload())
+    assert stored_files() == []

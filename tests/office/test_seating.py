@@ -177,3 +177,30 @@ def test_seat_cut_refusal_rolls_back_when_a_booking_is_already_in(restaurant, bo
     assert caught.value.bookings == [booked]
     assert caught.value.code == "seats_below_booked"
     assert set(SeatingTemplate.objects.filter(restaurant=restaurant).values_list("seats", flat=True)) == {20}
+
+
+def as_browser_would_post(formset):
+    """The formset's fields with the values the page shows, as a browser submits them untouched."""
+    data = {f"{formset.prefix}-TOTAL_FORMS": str(formset.total_form_count()), f"{formset.prefix}-INITIAL_FORMS": "0"}
+    for form in formset:
+        for name in form.fields:
+            if name == "DELETE":
+                continue
+            value = form[name].value()
+            if hasattr(value, "strftime"):
+                value = value.strftime("%H:%M")
+            data[form.add_prefix(name)] = "" if value is None else str(value)
+    return data
+
+
+def test_saving_the_weekly_page_untouched_keeps_everything(client, operator, restaurant):
+    client.force_login(operator)
+    url = reverse("office:seating", args=[restaurant.pk])
+    formset = client.get(url).context["weekly_formset"]
+    data = as_browser_would_post(formset)
+    i = formset.total_form_count() - 1  # fill one of the empty rows
+    data.update({f"weekly-{i}-weekday": "2", f"weekly-{i}-start_time": "12:30", f"weekly-{i}-seats": "8"})
+    response = client.post(reverse("office:seating-weekly", args=[restaurant.pk]), data)
+    assert response.status_code == 302
+    assert SeatingTemplate.objects.filter(restaurant=restaurant).count() == 8
+    assert SeatingTemplate.objects.get(restaurant=restaurant, weekday=2, start_time=time(12, 30)).seats == 8
