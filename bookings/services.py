@@ -134,6 +134,14 @@ def booking_create(
             created_by=created_by,
             now=now or timezone.now(),
         )
+    except ValidationError:
+        # A copy of the form that arrived a moment later can be refused for the booking the
+        # first copy just made (overlap, seats gone); the diner should see that booking.
+        if idempotency_key:
+            existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
     except IntegrityError:
         # Either the same form arrived twice at once (another process won the key),
         # or the diner's second live booking for this very service hit the unique constraint.
