@@ -3,6 +3,7 @@ import hashlib
 import secrets
 from datetime import date, datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings import services
@@ -203,9 +204,34 @@ def book(request, pk):
         for name in ("date", "time", "party_size"):
             with contextlib.suppress(KeyError, ValidationError):
                 initial[name] = fields[name].clean(request.GET[name])
+        if "time" in initial:
+            initial["time"] = initial["time"].strftime("%H:%M")
         initial["form_token"] = secrets.token_urlsafe(24)
         form = BookingForm(initial=initial)
+    _offer_the_days_times(form, restaurant)
     return render(request, "web/booking_form.html", {"restaurant": restaurant, "form": form})
+
+
+def _offer_the_days_times(form, restaurant) -> None:
+    """Turn the time box into a list of the chosen day's services, when the date is known."""
+    fields = BookingForm.base_fields
+    try:
+        day = fields["date"].clean(form["date"].value())
+        party_size = fields["party_size"].clean(form["party_size"].value())
+    except ValidationError:
+        return
+    slots = slots_for_date(restaurant, day, party_size)
+    if not slots:
+        return
+    choices = []
+    for slot in slots:
+        if slot.available:
+            label = ngettext("%(time)s (%(n)s seat left)", "%(time)s (%(n)s seats left)", slot.seats_remaining)
+            label %= {"time": slot.time_label, "n": slot.seats_remaining}
+        else:
+            label = f"{slot.time_label} ({slot.reason_label})"
+        choices.append((slot.time_label, label))
+    form.fields["time"].widget = forms.Select(choices=choices)
 
 
 @login_required

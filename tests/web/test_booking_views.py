@@ -50,7 +50,7 @@ def test_booking_form_is_prefilled_from_the_slot_and_the_profile(client, diner, 
     assert response.status_code == 200
     form = response.context["form"]
     assert form.initial["date"] == TOMORROW
-    assert form.initial["time"] == time(18, 0)
+    assert form.initial["time"] == "18:00"
     assert form.initial["party_size"] == 3
     assert form.initial["name"] == "Dana Diner"
     assert form.initial["phone"] == "010-1111-2222"
@@ -267,3 +267,14 @@ def test_later_visit_moves_from_upcoming_to_past(client, diner, restaurant):
         response = client.get(reverse("web:booking-list"))
     assert response.context["past"] == [booking]
     assert response.context["upcoming"] == []
+
+
+def test_booking_form_offers_the_days_services_as_times(client, diner):
+    restaurant = make_restaurant(services=(time(12, 0), time(18, 0)), seats=3)
+    client.force_login(diner)
+    response = client.get(book_url(restaurant), {"date": "2030-06-04", "time": "18:00", "party_size": "3"})
+    content = response.content.decode()
+    assert '<option value="18:00" selected>18:00 (3 seats left)</option>' in content
+    assert '<option value="12:00">12:00 (3 seats left)</option>' in content
+    response = client.post(book_url(restaurant), form_data(party_size="4"))
+    assert "18:00 (not enough seats left)" in response.content.decode()
