@@ -4,7 +4,7 @@ Django's own command asks S3 about every file, one request after another, and re
 every CSS file on each run. With a storage that supports it (``StaticStorage``), this one
 finds and hashes the files locally, in memory, exactly as Django's manifest storage would,
 lists the bucket once, and uploads only what is missing or changed. Any other storage,
-and ``--clear`` or ``--link``, get Django's command unchanged.
+and ``--clear``, ``--link`` or ``--no-post-process``, get Django's command unchanged.
 """
 
 import hashlib
@@ -128,7 +128,8 @@ class Command(collectstatic.Command):
             )
 
     def _can_publish_fast(self, options) -> bool:
-        if options["clear"] or options["link"]:
+        if options["clear"] or options["link"] or not options["post_process"]:
+            # Rare, manual operations: Django's command does them (without touching the manifest).
             return False
         return bool(getattr(self.storage, "supports_fast_publish", False)) and not getattr(self.storage, "gzip", False)
 
