@@ -9,6 +9,7 @@ processes on any number of instances can book at once without overselling.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from .availability import (
     REASON_OUTSIDE_WINDOW,
     REASON_PARTY_TOO_LARGE,
     REASON_PAST,
+    local_datetime,
     schedules_for_date,
     slot_reason,
     slots_for_date,
@@ -513,26 +515,57 @@ def _check_unique_times(times) -> None:
         seen.add(key)
 
 
-def _inventory_follow_schedule(restaurant: Restaurant, now: datetime) -> None:
-    """Bring future inventory rows in line with the (just changed) schedule, or refuse.
+def _services_by_date(restaurant: Restaurant, first: date, last: date) -> dict[date, dict[time, int]]:
+    """{date: {start time: seats}} from first to last (inclusive), in two queries."""
+    weekly = defaultdict(dict)
+    for weekday, start, seats in SeatingTemplate.objects.filter(restaurant=restaurant).values_list(
+        "weekday", "start_time", "seats"
+    ):
+        weekly[weekday][start] = seats
+    exceptions = SeatingException.objects.filter(restaurant=restaurant, date__gte=first, date__lte=last)
+    special = {
+        e.date: {} if e.is_closed else {s.start_time: s.seats for s in e.services.all()}
+        for e in exceptions.prefetch_related("services")
+    }
+    days = ((first + timedelta(days=n)) for n in range((last - first).days + 1))
+    return {day: special[day] if day in special else weekly[day.weekday()] for day in days}
 
-    Runs inside the caller's transaction after the schedule rows are written. The rows are
-    locked, and each is changed with a conditional UPDATE that keeps the seats already
-    booked, so a booking taken at the same moment is never squeezed out: if it does not
-    fit, the whole change is rolled back and the affected bookings are listed.
+
+def _inventory_follow_schedule(restaurant: Restaurant, now: datetime) -> None:
+    """Bring future inventory in line with the (just changed) schedule, or refuse.
+
+    Runs inside the caller's transaction after the schedule rows are written. First every
+    bookable service gets its inventory row with the new seat count: a booking that read
+    the old schedule a moment ago then finds this row (its own insert does nothing, or it
+    waits for ours) instead of creating one with the old count. Then the rows are locked,
+    and each is changed with a conditional UPDATE that keeps the seats already booked, so a
+    booking taken at the same moment is never squeezed out: if it does not fit, the whole
+    change is rolled back and the affected bookings are listed.
     """
+    tz = restaurant.tz
+    today, last_bookable = restaurant.local_today(now), restaurant.last_bookable_date(now)
+    upcoming = _services_by_date(restaurant, today, last_bookable)
+    SlotInventory.objects.bulk_create(
+        [
+            SlotInventory(restaurant=restaurant, starts_at=starts_at, seats_total=seats, seats_remaining=seats)
+            for day, services in upcoming.items()
+            for start, seats in services.items()
+            if (starts_at := local_datetime(restaurant, day, start)) >= now
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
     rows = list(
         SlotInventory.objects.select_for_update()
         .filter(restaurant=restaurant, starts_at__gte=now)
         .order_by("starts_at")
     )
-    tz = restaurant.tz
-    days = {row.starts_at.astimezone(tz).date() for row in rows}
-    schedules = {day: schedules_for_date([restaurant.pk], day)[restaurant.pk] for day in days}
+    last_row_day = max((row.starts_at.astimezone(tz).date() for row in rows), default=today)
+    schedule = _services_by_date(restaurant, today, max(last_bookable, last_row_day))
     conflicts = []
     for row in rows:
         local = row.starts_at.astimezone(tz)
-        offered = schedules[local.date()].seats_at(local.time())
+        offered = schedule[local.date()].get(local.time())
         if offered == row.seats_total:
             continue
         if offered is None:  # service dropped or day closed: only an unbooked service may go

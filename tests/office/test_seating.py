@@ -1,6 +1,7 @@
 from datetime import time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from bookings import services
@@ -204,3 +205,19 @@ def test_saving_the_weekly_page_untouched_keeps_everything(client, operator, res
     assert response.status_code == 302
     assert SeatingTemplate.objects.filter(restaurant=restaurant).count() == 8
     assert SeatingTemplate.objects.get(restaurant=restaurant, weekday=2, start_time=time(12, 30)).seats == 8
+
+
+def test_booking_that_read_the_schedule_before_a_seat_cut_gets_the_new_count(restaurant, diner, monkeypatch):
+    day = restaurant.local_today() + timedelta(days=4)  # nobody has booked this service yet
+    read_before_the_cut = services.schedules_for_date([restaurant.pk], day)
+    services.seating_weekly_set(restaurant=restaurant, services=[(w, time(18), 4) for w in range(7)])
+    inventory = SlotInventory.objects.get(restaurant=restaurant, starts_at=local(restaurant, day))
+    assert (inventory.seats_total, inventory.seats_remaining) == (4, 4)
+
+    # The booking's transaction read the schedule just before the cut committed.
+    monkeypatch.setattr(services, "schedules_for_date", lambda ids, d: read_before_the_cut)
+    with pytest.raises(ValidationError) as refused:
+        services.booking_create(
+            diner=diner, restaurant=restaurant, starts_at=local(restaurant, day), party_size=6, name="D", phone="1"
+        )
+    assert refused.value.code == "not_enough_seats"
