@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -48,11 +48,22 @@ def _with_photos(restaurants):
 
 
 def home(request):
-    listed = Restaurant.objects.visible().select_related("category").with_rating()
-    featured = list(listed.filter(is_featured=True).order_by("name", "id")[:HOME_LIST_SIZE])
-    newest = list(listed.order_by("-created_at", "-id")[:HOME_LIST_SIZE])
-    top_rated = list(listed.filter(rating_count__gt=0).order_by("-rating_avg", "-rating_count", "id")[:HOME_LIST_SIZE])
-    _with_photos(featured + newest + top_rated)
+    visible = Restaurant.objects.visible()
+    featured_order = ("name", "id")
+    newest_order = ("-created_at", "-id")
+    top_order = ("-rating_avg", "-rating_count", "id")
+    # The three lists' ids as subqueries, so one query loads every restaurant shown.
+    featured_ids = visible.filter(is_featured=True).order_by(*featured_order).values("pk")[:HOME_LIST_SIZE]
+    newest_ids = visible.order_by(*newest_order).values("pk")[:HOME_LIST_SIZE]
+    top_ids = visible.with_rating().filter(rating_count__gt=0).order_by(*top_order).values("pk")[:HOME_LIST_SIZE]
+    shown = _with_photos(
+        visible.filter(Q(pk__in=featured_ids) | Q(pk__in=newest_ids) | Q(pk__in=top_ids))
+        .select_related("category")
+        .with_rating()
+    )
+    featured = _ordered(shown, lambda r: (r.name, r.pk), keep=lambda r: r.is_featured)
+    newest = _ordered(shown, lambda r: (-r.created_at.timestamp(), -r.pk))
+    top_rated = _ordered(shown, lambda r: (-r.rating_avg, -r.rating_count, r.pk), keep=lambda r: r.rating_count)
     context = {
         "featured": featured,
         "newest": newest,
@@ -60,6 +71,10 @@ def home(request):
         "categories": Category.objects.all(),
     }
     return render(request, "web/home.html", context)
+
+
+def _ordered(restaurants, key, keep=bool):
+    return sorted((r for r in restaurants if keep(r)), key=key)[:HOME_LIST_SIZE]
 
 
 def search(request):

@@ -57,11 +57,28 @@ def lots(diner, other_diner):
     return restaurants
 
 
-def test_home_queries(client, lots, django_assert_max_num_queries):
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_home_queries(client, lots, diner, logged_in, django_assert_max_num_queries):
+    if logged_in:
+        client.force_login(diner)  # session, user and the nav's office check come on top
     with django_assert_max_num_queries(6):
         response = client.get(reverse("web:home"))
     assert response.status_code == 200
-    assert response.context["featured"]
+    context = response.context
+    assert [r.name for r in context["featured"]] == [
+        "Place 00",
+        "Place 07",
+        "Place 14",
+        "Place 21",
+        "Place 28",
+        "Place 35",
+        "Place 42",
+        "Place 49",
+    ]
+    assert [r.name for r in context["newest"]] == [f"Place {n}" for n in range(49, 41, -1)]
+    assert context["top_rated"][0].rating_avg == 5
+    assert len(context["top_rated"]) == 8
+    assert all(r.main_photo.is_main for r in context["newest"])
 
 
 @pytest.mark.parametrize(
