@@ -91,6 +91,13 @@ def test_operator_uploads_photos_and_marks_a_guest_seated(browser, live_server, 
     booking.refresh_from_db()
     assert booking.status == BookingStatus.SEATED
 
+    # Ticking "Closed all day" hides the special services (office-forms.js).
+    browser.get(f"{live_server.url}/office/restaurant/{restaurant.pk}/seating/")
+    services = browser.find_element(By.ID, "exception-services")
+    assert services.is_displayed()
+    browser.find_element(By.CSS_SELECTOR, "#exception-form-body input[name=is_closed]").click()
+    assert not services.is_displayed()
+
     errors = [
         entry
         for entry in browser.get_log("browser")
