@@ -3,10 +3,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from . import ratelimit
 from .emails import send_verification_email
 from .forms import ProfileForm, RateLimitedAuthenticationForm, SignUpForm
 from .tokens import TokenExpired, TokenInvalid, read_verification_token
@@ -69,10 +71,34 @@ def verify_email(request, token):
 def resend_verification(request):
     if request.user.email_verified:
         messages.info(request, MSG_ALREADY_VERIFIED)
+    elif not ratelimit.email_allowed(purpose="verify", address=request.user.email, ip=ratelimit.client_ip(request)):
+        messages.error(request, ratelimit.MSG_TOO_MANY_EMAILS)
     else:
         send_verification_email(request.user, request=request)
         messages.success(request, MSG_VERIFICATION_SENT)
     return redirect("accounts:profile")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, sending at most a few emails per address and client per hour.
+
+    Over the limit the page says the same as always ("if an account exists, we have sent
+    a link"), so it tells nobody which addresses have accounts.
+    """
+
+    template_name = "accounts/password_reset_form.html"
+    subject_template_name = "email/account_password_reset_subject.txt"
+    email_template_name = "email/account_password_reset.txt"
+    html_email_template_name = "email/account_password_reset.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        allowed = ratelimit.email_allowed(
+            purpose="password-reset", address=form.cleaned_data["email"], ip=ratelimit.client_ip(self.request)
+        )
+        if not allowed:
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @login_required

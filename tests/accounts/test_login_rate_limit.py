@@ -87,8 +87,8 @@ def test_counters_live_in_the_shared_cache(client, diner):
 
     with time_machine.travel(WINDOW_START, tick=False):
         login(client, diner.email, "wrong-password")
-        assert cache.get(ratelimit._key("account", diner.email)) == 1
-        assert cache.get(ratelimit._key("ip", "203.0.113.7")) == 1
+        assert cache.get(ratelimit._key("login-account", diner.email)) == 1
+        assert cache.get(ratelimit._key("login-ip", "203.0.113.7")) == 1
 
 
 def test_behind_the_load_balancer_the_client_address_is_the_last_forwarded_one(rf, settings):

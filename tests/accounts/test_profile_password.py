@@ -1,6 +1,8 @@
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -72,3 +74,27 @@ def test_password_change(client, diner):
 def test_pages_render_for_anonymous(client):
     for name in ("accounts:login", "accounts:signup", "accounts:password-reset"):
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_password_reset_emails_are_limited_per_address_without_telling(client, diner):
+    from accounts import ratelimit
+
+    with time_machine.travel(datetime(2030, 6, 3, 1, 0, tzinfo=UTC), tick=False) as traveller:
+        for _ in range(ratelimit.EMAILS_PER_ADDRESS + 2):
+            response = client.post(reverse("accounts:password-reset"), {"email": diner.email})
+            assert response["Location"] == reverse("accounts:password-reset-done")
+        assert len(mail.outbox) == ratelimit.EMAILS_PER_ADDRESS
+        traveller.shift(timedelta(seconds=ratelimit.EMAIL_WINDOW_SECONDS))
+        client.post(reverse("accounts:password-reset"), {"email": diner.email})
+        assert len(mail.outbox) == ratelimit.EMAILS_PER_ADDRESS + 1
+
+
+def test_new_confirmation_links_are_limited(client, diner):
+    from accounts import ratelimit
+
+    with time_machine.travel(datetime(2030, 6, 3, 1, 0, tzinfo=UTC), tick=False):
+        client.force_login(diner)
+        for _ in range(ratelimit.EMAILS_PER_ADDRESS + 1):
+            response = client.post(reverse("accounts:verify-email-resend"), follow=True)
+        assert len(mail.outbox) == ratelimit.EMAILS_PER_ADDRESS
+        assert str(ratelimit.MSG_TOO_MANY_EMAILS) in response.content.decode()
