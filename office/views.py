@@ -347,6 +347,7 @@ def _seating_page(request, restaurant, *, status=200, **overrides):
         "preview_form": preview_form,
         "preview": _preview(restaurant, preview_form),
         "affected": None,
+        "weekly_errors": [],
     }
     context.update(overrides)
     return render(request, "office/seating.html", context, status=status)
@@ -358,22 +359,12 @@ def seating(request, pk):
     return _seating_page(request, get_restaurant(request, pk))
 
 
-def _refused(request, error, form):
-    """Put a service's refusal on the form; a seat cut also lists the bookings in the way."""
-    form_errors = form.non_form_errors() if hasattr(form, "non_form_errors") else None
-    if form_errors is not None:
-        form._non_form_errors = form.error_class(list(form_errors) + error.messages, error_class="nonform")
-    else:
-        form.add_error(None, error)
-    return getattr(error, "bookings", None)
-
-
 @office_view
 @require_POST
 def seating_weekly(request, pk):
     restaurant = get_restaurant(request, pk)
     formset = forms.WeeklyServiceFormSet(request.POST, prefix="weekly")
-    affected = None
+    weekly_errors, affected = [], None
     if formset.is_valid():
         rows = [
             (f.cleaned_data["weekday"], f.cleaned_data["start_time"], f.cleaned_data["seats"])
@@ -383,11 +374,13 @@ def seating_weekly(request, pk):
         try:
             services.seating_weekly_set(restaurant=restaurant, services=rows)
         except ValidationError as error:
-            affected = _refused(request, error, formset)
+            weekly_errors, affected = error.messages, getattr(error, "bookings", None)
         else:
             messages.success(request, _("Weekly services saved."))
             return redirect("office:seating", pk=restaurant.pk)
-    return _seating_page(request, restaurant, weekly_formset=formset, affected=affected, status=400)
+    return _seating_page(
+        request, restaurant, weekly_formset=formset, weekly_errors=weekly_errors, affected=affected, status=400
+    )
 
 
 @office_view
@@ -420,7 +413,8 @@ def seating_exception(request, pk):
                 restaurant=restaurant, day=data["date"], is_closed=data["is_closed"], note=data["note"], services=rows
             )
         except ValidationError as error:
-            affected = _refused(request, error, form)
+            form.add_error(None, error)
+            affected = getattr(error, "bookings", None)
         else:
             messages.success(request, _("Saved the exception for %(date)s.") % {"date": data["date"].isoformat()})
             return redirect("office:seating", pk=restaurant.pk)
