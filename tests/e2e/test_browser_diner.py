@@ -4,13 +4,13 @@ Runs once, in the SQLite run of CI: it tests the browser side, which the databas
 """
 
 import shutil
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.conf import settings
 
 from bookings.models import Booking, BookingStatus
-from tests.factories import PASSWORD, make_restaurant, make_user
+from tests.factories import PASSWORD, make_exception, make_restaurant, make_user
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -70,6 +70,8 @@ def test_diner_picks_a_slot_with_javascript_books_and_cancels(browser, live_serv
     diner = make_user(email="browser@test.example", display_name="Bea Browser", phone="010-5555-6666")
     restaurant = make_restaurant(name="Browser Bistro", seats=6, max_party_size=6)
     tomorrow = restaurant.local_today() + timedelta(days=1)
+    special_day = tomorrow + timedelta(days=1)
+    make_exception(restaurant=restaurant, date=special_day, services=[(time(12, 0), 4)])
 
     # Log in through the form.
     browser.get(live_server.url + "/accounts/login/")
@@ -104,6 +106,22 @@ def test_diner_picks_a_slot_with_javascript_books_and_cancels(browser, live_serv
     wait(browser, ec.presence_of_element_located((By.NAME, "form_token")))
     assert browser.find_element(By.NAME, "name").get_attribute("value") == "Bea Browser"
     assert browser.find_element(By.NAME, "party_size").get_attribute("value") == "5"
+
+    # On the form, another date brings that date's times (special hours: lunch only).
+    def pick_date(day):
+        browser.execute_script(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change'));",
+            browser.find_element(By.NAME, "date"),
+            day.isoformat(),
+        )
+
+    def time_options():
+        return [o.get_attribute("value") for o in Select(browser.find_element(By.NAME, "time")).options]
+
+    pick_date(special_day)
+    wait(browser, lambda b: time_options() == ["12:00"])
+    pick_date(tomorrow)
+    wait(browser, lambda b: time_options() == ["18:00"])
     browser.find_element(By.NAME, "request").send_keys("Birthday")
     browser.find_element(By.CSS_SELECTOR, "form.booking-form button[type=submit]").click()
 
