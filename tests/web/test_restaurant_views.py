@@ -161,3 +161,21 @@ def test_restaurant_page_links_to_the_next_and_previous_day_within_the_window(cl
     content = client.get(restaurant.get_absolute_url(), {"date": "2030-06-05", "party_size": "3"}).content.decode()
     assert 'href="?date=2030-06-04&amp;party_size=3#book">' in content
     assert 'href="?date=2030-06-06&amp;party_size=3#book" hidden' in content  # nor past the booking window
+
+
+@pytest.mark.django_db
+def test_reviews_never_show_a_part_of_the_diners_email(client, restaurant):
+    from bookings.models import BookingStatus, Review
+    from tests.factories import make_booking, make_user
+
+    shy = make_user(email="secret.name@test.example")
+    booking = make_booking(
+        restaurant=restaurant,
+        diner=shy,
+        starts_at=local(restaurant, TODAY - timedelta(days=3)),
+        status=BookingStatus.COMPLETED,
+    )
+    Review.objects.create(booking=booking, restaurant=restaurant, diner=shy, rating=4, text="Fine")
+    content = client.get(restaurant.get_absolute_url()).content.decode()
+    assert "secret.name" not in content
+    assert "A diner" in content
