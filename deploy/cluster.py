@@ -140,13 +140,23 @@ global
     maxconn 4096
     ssl-default-bind-options ssl-min-ver TLSv1.2
     stats socket {stats_socket} mode 600 level admin
+    log stdout format raw local0
+
 
 defaults
     mode http
+    log global
+    option httplog
+    option dontlog-normal
     option forwardfor
     option redispatch
     # Only failed connections are retried (never a request an instance may have begun).
+    # Each request gets its own server connection, closed after the response, so a client's
+    # keep-alive connection is never tied to an instance: when one dies, the next request
+    # on it is refused there and retried on another, as the ALB does.
     retries 2
+    option http-server-close
+    http-reuse never
     timeout connect 2s
     timeout client 60s
     timeout server 60s
@@ -432,6 +442,9 @@ class Cluster:
         if node.process and node.process.poll() is None:
             os.killpg(node.process.pid, signal.SIGKILL)
             node.process.wait(timeout=10)
+            # The workers die a moment after the master; until the last one is gone the
+            # listening socket still accepts connections (into a backlog nobody serves).
+            wait_until(lambda: not _group_alive(node.process.pid), timeout=10, what=f"{name}'s workers to exit")
 
     def start_balancer(self, name: str, algorithm: str, weights: list[int], https_port: int, http_port: int):
         if algorithm not in ALGORITHMS:
@@ -522,6 +535,16 @@ class Cluster:
     def processes(self) -> list[subprocess.Popen]:
         found = [b.process for b in self.balancers.values()] + [n.process for n in self.nodes] + [self.moto]
         return [p for p in found if p is not None]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _signal_group(process: subprocess.Popen, signum: int):

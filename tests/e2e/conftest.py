@@ -9,6 +9,9 @@ import json
 import os
 import re
 import secrets
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +43,7 @@ def postgres_reachable(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory):
+def cluster(request):
     if os.environ.get("SKIP_CLUSTER_TESTS"):
         pytest.skip(SKIP_REASON)
     missing = missing_tools()
@@ -49,8 +52,11 @@ def cluster(tmp_path_factory):
             f"needs {' and '.join(missing)}: apt-get install -y haproxy openssl (.ci/install-system-packages does it)"
         )
     database_url = CLUSTER_DATABASE_URL if postgres_reachable(CLUSTER_DATABASE_URL) else ""
+    # Our own folder, not pytest's tmp_path: pytest prunes old tmp folders, which a
+    # parallel run could do under a running cluster.
+    workdir = Path(tempfile.mkdtemp(prefix="tb-cluster-"))
     running = Cluster(
-        workdir=tmp_path_factory.mktemp("cluster"),
+        workdir=workdir,
         base_port=BASE_PORT,
         https_port=MAIN_HTTPS,
         http_port=MAIN_HTTP,
@@ -61,6 +67,10 @@ def cluster(tmp_path_factory):
     running.start()
     yield running
     running.stop()
+    if request.session.testsfailed:
+        print(f"\ncluster logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 SETUP = r"""
@@ -135,6 +145,7 @@ class Browser:
     def __init__(self, cluster, https_port=MAIN_HTTPS, session_key=None):
         import requests
 
+        self.cluster = cluster
         self.base = f"https://localhost:{https_port}"
         self.http = requests.Session()
         self.http.trust_env = False  # no proxies, and REQUESTS_CA_BUNDLE must not replace the local CA
@@ -152,6 +163,14 @@ class Browser:
             self.base + path, data=data, files=files, headers=headers, allow_redirects=False, timeout=30
         )
 
+    def log_lines(self, response):
+        """The answering instance's log lines about this request (to explain a failure)."""
+        instance, request_id = response.headers.get("X-Instance"), response.headers.get("X-Request-ID")
+        if not (instance and request_id):
+            return []
+        log = self.cluster.node(instance).log.read_text(errors="replace").splitlines()
+        return log[-40:] if response.status_code >= 500 else [line for line in log if request_id in line]
+
     @staticmethod
     def _headers(pin):
         return {"X-Cluster-Pin": pin} if pin else {}
@@ -159,7 +178,7 @@ class Browser:
     def form_token(self, path, *, pin=None):
         """GET a form page and return its CSRF token (the cookie comes along in the session)."""
         page = self.get(path, pin=pin)
-        assert page.status_code == 200, (path, page.status_code)
+        assert page.status_code == 200, (path, page.status_code, self.log_lines(page))
         return csrf_token(page.text), page
 
 

@@ -49,13 +49,16 @@ def test_killing_an_instance_during_a_stream_of_bookings_loses_and_duplicates_no
 
     succeeded = [i for i, (status, _, _) in enumerate(outcomes) if status == 302]
     failed = [outcomes[i] for i in range(len(outcomes)) if i not in succeeded]
-    # Requests caught by the kill fail cleanly (the balancer's 502/503), never with a half page.
+    # Requests in flight on the killed instance fail cleanly: a 502/503, or HAProxy closes the
+    # keep-alive connection without a response (so a browser may retry) — never a half page.
     assert all(status in {502, 503, "connection error"} for status, _, _ in failed), failed
     assert len(succeeded) >= len(diners) - 4
-    # Requests sent after the kill were all answered by the survivors.
-    after = [instance for status, instance, late in outcomes if status == 302 and late]
+    # Requests sent after the kill were all answered, by the survivors: a connection to the
+    # dead instance is refused and HAProxy retries it on another before it even marks it down.
+    after = [(status, instance) for status, instance, late in outcomes if late]
     assert len(after) >= 20
-    assert set(after) == {"app1", "app3"}
+    assert {status for status, _ in after} == {302}
+    assert {instance for _, instance in after} == {"app1", "app3"}
 
     emails = [f"stream{i}@cluster.example" for i in range(len(diners))]
     per_diner = query(
