@@ -531,30 +531,36 @@ def _services_by_date(restaurant: Restaurant, first: date, last: date) -> dict[d
     return {day: special[day] if day in special else weekly[day.weekday()] for day in days}
 
 
-def _inventory_follow_schedule(restaurant: Restaurant, now: datetime) -> None:
+def _bookable_services(restaurant: Restaurant, now: datetime) -> dict[date, dict[time, int]]:
+    return _services_by_date(restaurant, restaurant.local_today(now), restaurant.last_bookable_date(now))
+
+
+def _inventory_follow_schedule(restaurant: Restaurant, now: datetime, before: dict[date, dict[time, int]]) -> None:
     """Bring future inventory in line with the (just changed) schedule, or refuse.
 
-    Runs inside the caller's transaction after the schedule rows are written. First every
-    bookable service gets its inventory row with the new seat count: a booking that read
-    the old schedule a moment ago then finds this row (its own insert does nothing, or it
-    waits for ours) instead of creating one with the old count. Then the rows are locked,
+    Runs inside the caller's transaction after the schedule rows are written; `before` is
+    the bookable schedule as it was. First every service bookable before or after the change
+    gets its inventory row, with the new seat count (0 for a service that is gone): a
+    booking that read the old schedule a moment ago then finds this row (its own insert
+    does nothing, or waits for ours) instead of creating one with the old count. A service
+    that is gone keeps such a row with no seats. Then the rows are locked,
     and each is changed with a conditional UPDATE that keeps the seats already booked, so a
     booking taken at the same moment is never squeezed out: if it does not fit, the whole
     change is rolled back and the affected bookings are listed.
     """
     tz = restaurant.tz
     today, last_bookable = restaurant.local_today(now), restaurant.last_bookable_date(now)
-    upcoming = _services_by_date(restaurant, today, last_bookable)
-    SlotInventory.objects.bulk_create(
-        [
-            SlotInventory(restaurant=restaurant, starts_at=starts_at, seats_total=seats, seats_remaining=seats)
-            for day, services in upcoming.items()
-            for start, seats in services.items()
-            if (starts_at := local_datetime(restaurant, day, start)) >= now
-        ],
-        ignore_conflicts=True,
-        batch_size=500,
-    )
+    after = _bookable_services(restaurant, now)
+    rows_to_have = []
+    for day, services in after.items():
+        for start in services.keys() | before.get(day, {}).keys():
+            starts_at = local_datetime(restaurant, day, start)
+            if starts_at >= now:
+                seats = services.get(start, 0)
+                rows_to_have.append(
+                    SlotInventory(restaurant=restaurant, starts_at=starts_at, seats_total=seats, seats_remaining=seats)
+                )
+    SlotInventory.objects.bulk_create(rows_to_have, ignore_conflicts=True, batch_size=500)
     rows = list(
         SlotInventory.objects.select_for_update()
         .filter(restaurant=restaurant, starts_at__gte=now)
@@ -565,13 +571,10 @@ def _inventory_follow_schedule(restaurant: Restaurant, now: datetime) -> None:
     conflicts = []
     for row in rows:
         local = row.starts_at.astimezone(tz)
-        offered = schedule[local.date()].get(local.time())
+        # A dropped service or closed day keeps its row with no seats (only if nothing is booked):
+        # a booking that read the old schedule then finds no seats instead of making a new row.
+        offered = schedule[local.date()].get(local.time(), 0)
         if offered == row.seats_total:
-            continue
-        if offered is None:  # service dropped or day closed: only an unbooked service may go
-            gone = SlotInventory.objects.filter(pk=row.pk, seats_remaining=F("seats_total")).delete()[0]
-            if not gone:
-                conflicts.append(row.starts_at)
             continue
         # new remaining = offered - booked = remaining + (offered - total), and must stay >= 0
         changed = SlotInventory.objects.filter(
@@ -599,12 +602,14 @@ def seating_weekly_set(*, restaurant: Restaurant, services, now: datetime | None
     services = [(int(weekday), start, int(seats)) for weekday, start, seats in services]
     _check_unique_times((weekday, start) for weekday, start, _seats in services)
     _lock_restaurant(restaurant.pk)
+    now = now or timezone.now()
+    before = _bookable_services(restaurant, now)
     SeatingTemplate.objects.filter(restaurant=restaurant).delete()
     SeatingTemplate.objects.bulk_create(
         SeatingTemplate(restaurant=restaurant, weekday=weekday, start_time=start, seats=seats)
         for weekday, start, seats in services
     )
-    _inventory_follow_schedule(restaurant, now or timezone.now())
+    _inventory_follow_schedule(restaurant, now, before)
 
 
 @transaction.atomic
@@ -621,6 +626,8 @@ def seating_exception_set(
     services = [] if is_closed else [(start, int(seats)) for start, seats in services]
     _check_unique_times(((start,) for start, _seats in services))
     _lock_restaurant(restaurant.pk)
+    now = now or timezone.now()
+    before = _bookable_services(restaurant, now)
     exception, _created = SeatingException.objects.update_or_create(
         restaurant=restaurant, date=day, defaults={"is_closed": is_closed, "note": note[:200]}
     )
@@ -628,7 +635,7 @@ def seating_exception_set(
     SeatingExceptionService.objects.bulk_create(
         SeatingExceptionService(exception=exception, start_time=start, seats=seats) for start, seats in services
     )
-    _inventory_follow_schedule(restaurant, now or timezone.now())
+    _inventory_follow_schedule(restaurant, now, before)
     return exception
 
 
@@ -637,5 +644,7 @@ def seating_exception_delete(*, exception: SeatingException, now: datetime | Non
     """Let the date follow the weekly template again (refused if that would drop booked seats)."""
     restaurant = exception.restaurant
     _lock_restaurant(restaurant.pk)
+    now = now or timezone.now()
+    before = _bookable_services(restaurant, now)
     exception.delete()
-    _inventory_follow_schedule(restaurant, now or timezone.now())
+    _inventory_follow_schedule(restaurant, now, before)

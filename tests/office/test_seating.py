@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from bookings import services
 from bookings.availability import REASON_LABELS
-from bookings.models import SeatingException, SeatingTemplate, SlotInventory
+from bookings.models import Booking, SeatingException, SeatingTemplate, SlotInventory
 from tests.factories import local, make_exception
 
 
@@ -221,3 +221,25 @@ def test_booking_that_read_the_schedule_before_a_seat_cut_gets_the_new_count(res
             diner=diner, restaurant=restaurant, starts_at=local(restaurant, day), party_size=6, name="D", phone="1"
         )
     assert refused.value.code == "not_enough_seats"
+
+
+def test_booking_that_read_the_schedule_before_a_day_closed_is_refused(restaurant, diner, monkeypatch):
+    day = restaurant.local_today() + timedelta(days=4)
+    read_before_closing = services.schedules_for_date([restaurant.pk], day)
+    services.seating_exception_set(restaurant=restaurant, day=day, is_closed=True)
+
+    monkeypatch.setattr(services, "schedules_for_date", lambda ids, d: read_before_closing)
+    with pytest.raises(ValidationError) as refused:
+        services.booking_create(
+            diner=diner, restaurant=restaurant, starts_at=local(restaurant, day), party_size=2, name="D", phone="1"
+        )
+    assert refused.value.code == "not_enough_seats"
+    assert not Booking.objects.exists()
+
+
+def test_reopening_a_closed_day_offers_its_seats_again(client, operator, restaurant):
+    day = restaurant.local_today() + timedelta(days=4)
+    exception = services.seating_exception_set(restaurant=restaurant, day=day, is_closed=True)
+    services.seating_exception_delete(exception=exception)
+    slots = services.availability(restaurant=restaurant, day=day, party_size=2)
+    assert [(s.time_label, s.seats_remaining, s.available) for s in slots] == [("18:00", 20, True)]
