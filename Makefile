@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: run install migrate seed test test-postgres lint format check clean cluster
+.PHONY: run install migrate seed test test-postgres lint format check clean cluster messages
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
@@ -52,6 +52,12 @@ check: install
 # N identical instances behind HAProxy with TLS, S3 in moto, one shared database (README: Local cluster).
 cluster: install
 	$(PY) deploy/cluster.py
+
+# After changing user-facing strings: update locale/ko/LC_MESSAGES/django.po (your translations are kept),
+# translate the new entries, then run it again to compile. Commit django.po AND django.mo (CI has no gettext).
+messages: install
+	$(PY) manage.py makemessages -l ko --no-location --ignore=.venv --ignore=staticfiles --ignore=media --ignore=bench --ignore=tests
+	$(PY) manage.py compilemessages -l ko --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
