@@ -53,6 +53,14 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.email
 
+    @property
+    def is_operator(self) -> bool:
+        """Member of at least one restaurant, or superuser: may use the office."""
+        if self.is_superuser:
+            return True
+        annotated = getattr(self, "has_memberships", None)  # set by accounts.backends.EmailBackend
+        return annotated if annotated is not None else self.memberships.exists()
+
     def get_full_name(self):
         return self.display_name or self.email
 

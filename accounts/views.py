@@ -41,7 +41,7 @@ def signup(request):
         next_url = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.EmailBackend")
         send_verification_email(user, request=request)
         messages.success(request, MSG_SIGNED_UP)
         return redirect(next_url or "accounts:profile")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -57,9 +57,13 @@ class RestaurantQuerySet(models.QuerySet):
         return self.filter(members__user=user).distinct()
 
     def with_main_photo(self):
-        return self.prefetch_related(
-            models.Prefetch("photos", queryset=RestaurantPhoto.objects.order_by("-is_main", "position", "id"))
-        )
+        """Annotate the main (else first) photo's stored names, so a list of cards needs no photo query."""
+        first = RestaurantPhoto.objects.filter(restaurant=OuterRef("pk")).order_by("-is_main", "position", "id")
+        return self.annotate(**{f"main_photo_{name}": Subquery(first.values(name)[:1]) for name in MAIN_PHOTO_COLUMNS})
+
+
+# What a restaurant card shows of its main photo; see RestaurantQuerySet.with_main_photo.
+MAIN_PHOTO_COLUMNS = ("id", "image", "width", "height", "card", "thumb", "large", "alt_text", "is_main", "position")
 
 
 class PriceRange(models.IntegerChoices):
@@ -136,7 +140,12 @@ class Restaurant(models.Model):
 
     @property
     def main_photo(self):
-        """The main photo, or the first one; uses prefetched photos when present."""
+        """The main photo, or the first one: from with_main_photo()'s columns, else from (prefetched) photos."""
+        if hasattr(self, "main_photo_id"):
+            if self.main_photo_id is None:
+                return None
+            columns = {name: getattr(self, f"main_photo_{name}") for name in MAIN_PHOTO_COLUMNS}
+            return RestaurantPhoto(restaurant=self, **columns)
         photos = list(self.photos.all())
         for photo in photos:
             if photo.is_main:

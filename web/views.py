@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -40,13 +40,6 @@ def _photos_prefetch():
     return Prefetch("photos", queryset=RestaurantPhoto.objects.order_by("-is_main", "position", "id"))
 
 
-def _with_photos(restaurants):
-    """Load the photos of every restaurant in the list with one query (the cards show the main one)."""
-    restaurants = list(restaurants)
-    prefetch_related_objects(restaurants, _photos_prefetch())
-    return restaurants
-
-
 def home(request):
     visible = Restaurant.objects.visible()
     featured_order = ("name", "id")
@@ -56,10 +49,11 @@ def home(request):
     featured_ids = visible.filter(is_featured=True).order_by(*featured_order).values("pk")[:HOME_LIST_SIZE]
     newest_ids = visible.order_by(*newest_order).values("pk")[:HOME_LIST_SIZE]
     top_ids = visible.with_rating().filter(rating_count__gt=0).order_by(*top_order).values("pk")[:HOME_LIST_SIZE]
-    shown = _with_photos(
+    shown = list(
         visible.filter(Q(pk__in=featured_ids) | Q(pk__in=newest_ids) | Q(pk__in=top_ids))
         .select_related("category")
         .with_rating()
+        .with_main_photo()
     )
     featured = _ordered(shown, lambda r: (r.name, r.pk), keep=lambda r: r.is_featured)
     newest = _ordered(shown, lambda r: (-r.created_at.timestamp(), -r.pk))
@@ -79,7 +73,9 @@ def _ordered(restaurants, key, keep=bool):
 
 def search(request):
     form = SearchForm(request.GET or None)
-    restaurants = Restaurant.objects.visible().select_related("category").with_rating().order_by("name", "id")
+    restaurants = (
+        Restaurant.objects.visible().select_related("category").with_rating().with_main_photo().order_by("name", "id")
+    )
     day = party_size = None
     filtered = False
     if form.is_bound and form.is_valid():
@@ -98,7 +94,6 @@ def search(request):
         bookable = bookable_restaurant_ids(candidates, day, party_size)
         restaurants = [r for r in candidates if r.pk in bookable]
     page = Paginator(restaurants, SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = _with_photos(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

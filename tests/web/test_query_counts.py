@@ -90,7 +90,10 @@ def test_home_queries(client, lots, diner, logged_in, django_assert_max_num_quer
         {"q": "place", "date": (TODAY + timedelta(days=2)).isoformat(), "party_size": "4", "page": "2"},
     ],
 )
-def test_search_queries(client, lots, params, django_assert_max_num_queries):
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_search_queries(client, lots, diner, params, logged_in, django_assert_max_num_queries):
+    if logged_in:
+        client.force_login(diner)
     if params.get("category"):
         params = {**params, "category": lots[1].category.slug}
     with django_assert_max_num_queries(6):
