@@ -22,6 +22,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": BACKENDS[VARIANT], "OPTIONS": {"location": "static"}},
 }
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
+if os.environ.get("BENCH_STATICFILES_DIR"):
+    # A snapshot taken when the benchmark started: every variant publishes the same files.
+    STATICFILES_DIRS = [os.environ["BENCH_STATICFILES_DIR"]]
 if VARIANT != "ours":
     STORAGES["staticfiles"]["OPTIONS"]["querystring_auth"] = False
 

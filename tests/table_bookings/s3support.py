@@ -64,9 +64,10 @@ def s3(settings, tmp_path, monkeypatch):
 
 
 class S3Calls:
-    """Every S3 operation made by any botocore client created while recording."""
+    """S3 calls made while recording: operations of clients made since, and HTTP requests of any session."""
 
     def __init__(self):
+        self.sent: list[str] = []  # every HTTP request to S3, by operation, whoever sent it
         self.operations: list[str] = []
         self.params: list[tuple[str, dict]] = []  # (operation, API parameters: Bucket, Key, ACL, ...)
         self.reject_acl = False
@@ -78,8 +79,12 @@ class S3Calls:
         return [params.get("Key") for name, params in self.params if name == operation]
 
     def reset(self):
+        self.sent.clear()
         self.operations.clear()
         self.params.clear()
+
+    def _before_send(self, event_name, **kwargs):
+        self.sent.append(event_name.rsplit(".", 1)[-1])
 
     def _before_parameter_build(self, model, params, **kwargs):
         self.params.append((model.name, dict(params)))
@@ -104,6 +109,11 @@ def s3_calls(s3, monkeypatch):
     """
     calls = S3Calls()
     original = botocore.session.Session.create_client
+    original_init = botocore.session.Session.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.register("before-send.s3", calls._before_send)
 
     def create_client(self, service_name, *args, **kwargs):
         client = original(self, service_name, *args, **kwargs)
@@ -112,5 +122,6 @@ def s3_calls(s3, monkeypatch):
             client.meta.events.register("before-call.s3", calls._before_call)
         return client
 
+    monkeypatch.setattr(botocore.session.Session, "__init__", init)
     monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
     return calls

@@ -28,8 +28,10 @@ from django.utils.encoding import filepath_to_uri
 from table_bookings.storages import (
     AclNotSupportedError,
     build_manifest,
+    fetch_object_quickly,
     fetch_published_manifest,
     md5_hex,
+    object_url,
     publish_static,
 )
 
@@ -57,34 +59,32 @@ class Command(collectstatic.Command):
         started = time.perf_counter()
         target = storages["staticfiles"]  # the object behind the lazy self.storage
 
+        sources = self._find_sources()
+        fingerprint = _fingerprint(target, sources, post_process=self.post_process)
+        last = _LastPublish.read()
+        if not options["verify_bucket"] and fingerprint is not None and last.get("fingerprint") == fingerprint:
+            # Same files as the last publish from here. If the bucket still has that manifest
+            # (written last, so everything it names is there), there is nothing to read or hash.
+            # One signed GET of the object URL recorded then: no S3 client to build.
+            published = fetch_object_quickly(target, last.get("manifest_url", ""), last.get("region", ""))
+            if published is not None and _same_json(published, last.get("manifest", "").encode()):
+                count = len(json.loads(published).get("published", {})) + 1
+                self._summary(target, uploaded=0, size=0, skipped=count, started=started, requests=1)
+                return
+
         with ThreadPoolExecutor(max_workers=1) as background:
-            # The bucket answers while the files are found and hashed here.
+            # The bucket answers while the files are read and hashed here.
             published_manifest = background.submit(fetch_published_manifest, target)
-            sources = self._find_sources()
-            fingerprint = _fingerprint(target, sources, post_process=self.post_process)
-            last = _LastPublish.read()
+            files = {name: _read(storage, path) for name, (storage, path) in sources.items()}
+            paths, manifest_hash = {}, ""
+            if self.post_process:
+                hashed, paths, manifest_hash = self._hashed_copies(target, sources)
+                files.update(hashed)
             try:
                 published = published_manifest.result()
             except Exception as exc:
                 raise CommandError(f"Cannot read the bucket {target.bucket_name!r}: {exc}") from exc
-        if (
-            not options["verify_bucket"]
-            and fingerprint is not None
-            and last.get("fingerprint") == fingerprint
-            and published is not None
-            and _same_json(published, last.get("manifest", "").encode())
-        ):
-            # Same files as the last publish from here, and the bucket still has its manifest
-            # (written last, so everything it names is there): nothing to read or hash.
-            count = len(json.loads(published).get("published", {})) + 1
-            self._summary(target, uploaded=0, size=0, skipped=count, started=started, requests=1)
-            return
 
-        files = {name: _read(storage, path) for name, (storage, path) in sources.items()}
-        paths, manifest_hash = {}, ""
-        if self.post_process:
-            hashed, paths, manifest_hash = self._hashed_copies(target, sources)
-            files.update(hashed)
         manifest = build_manifest(
             paths=paths,
             manifest_hash=manifest_hash,
@@ -109,7 +109,10 @@ class Command(collectstatic.Command):
         except AclNotSupportedError as exc:
             raise CommandError(str(exc)) from exc
         if not self.dry_run and fingerprint is not None:
-            _LastPublish.write({"fingerprint": fingerprint, "manifest": manifest.decode()})
+            url, region = object_url(target, target.manifest_key)
+            _LastPublish.write(
+                {"fingerprint": fingerprint, "manifest": manifest.decode(), "manifest_url": url, "region": region}
+            )
         self._summary(
             target,
             uploaded=len(report.uploaded),
