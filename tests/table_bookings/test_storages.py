@@ -1,4 +1,8 @@
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -12,6 +16,7 @@ from table_bookings.storages import (
     ACL_REJECTED_MESSAGE,
     HASHED_STATIC_CACHE_CONTROL,
     MANIFEST_MISSING_MESSAGE,
+    MANIFEST_RETRY_SECONDS,
     MEDIA_CACHE_CONTROL,
     AclNotSupportedError,
     MediaStorage,
@@ -19,6 +24,8 @@ from table_bookings.storages import (
 )
 from tests.factories import image_bytes, image_upload
 from tests.table_bookings.s3support import BUCKET, use_s3
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def keys(client, prefix=""):
@@ -150,3 +157,62 @@ def test_static_cache_headers_by_kind_of_name():
     assert hashed["CacheControl"] == HASHED_STATIC_CACHE_CONTROL
     assert storage.get_object_parameters("static/staticfiles.json")["CacheControl"] == "public, max-age=60"
     assert storage.get_object_parameters("static/css/site.css")["CacheControl"] == "public, max-age=300"
+
+
+def test_a_missing_manifest_is_looked_for_again_after_a_while_not_on_every_url(s3, s3_calls, settings, monkeypatch):
+    settings.DEBUG = False
+    clock = [1000.0]
+    monkeypatch.setattr("table_bookings.storages.time.monotonic", lambda: clock[0])
+    with pytest.raises(ValueError):
+        static("css/site.css")
+    asked = len(s3_calls.sent)
+    put_manifest(s3, {"css/site.css": "css/site.0123456789ab.css"})
+    s3_calls.reset()
+
+    with pytest.raises(ValueError):
+        static("css/site.css")  # within MANIFEST_RETRY_SECONDS: not asked again
+    assert asked == 1
+    assert s3_calls.sent == []
+
+    clock[0] += MANIFEST_RETRY_SECONDS + 1
+    assert static("css/site.css").endswith("/static/css/site.0123456789ab.css")
+    assert s3_calls.sent.count("GetObject") == 1
+
+
+def settings_in_subprocess(**env):
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({'storages': s.STORAGES, 'private': getattr(s, 'MEDIA_PRIVATE', None), "
+        "'domain': getattr(s, 'AWS_S3_CUSTOM_DOMAIN', None), 'acl': getattr(s, 'AWS_DEFAULT_ACL', 'unset'), "
+        "'keys': [n for n in dir(s) if n in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN')]}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_", "MEDIA_"))}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_settings_turn_s3_on_from_the_environment_with_no_credentials_in_settings():
+    on = settings_in_subprocess(
+        AWS_STORAGE_BUCKET_NAME="tb-prod",
+        AWS_S3_CUSTOM_DOMAIN="cdn.tablebookings.example",
+        MEDIA_PRIVATE="true",
+        AWS_ACCESS_KEY_ID="from-the-environment",
+        AWS_SECRET_ACCESS_KEY="from-the-environment",
+    )
+    assert on["storages"]["default"]["BACKEND"] == "table_bookings.storages.MediaStorage"
+    assert on["storages"]["staticfiles"]["BACKEND"] == "table_bookings.storages.StaticStorage"
+    assert on["private"] is True
+    assert on["domain"] == "cdn.tablebookings.example"
+    assert on["acl"] is None  # no ACL unless AWS_DEFAULT_ACL says so
+    assert on["keys"] == []  # boto3's default chain reads them; settings never hold them
+
+    off = settings_in_subprocess()
+    assert off["storages"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
