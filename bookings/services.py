@@ -112,11 +112,15 @@ def booking_create(
     request: str = "",
     idempotency_key: str | None = None,
     created_by=None,
+    by_restaurant: bool = False,
     now: datetime | None = None,
 ) -> Booking:
     """Book a table, taking the seats atomically; a repeated idempotency key returns the first booking.
 
     `diner` may be None for a phone or walk-in booking entered by staff (`created_by`).
+    Staff entries (`by_restaurant=True`) follow the same seat rules but not the online-only
+    ones: no lead time, booking window or online party limit, and a walk-in may join a
+    service that started less than a visit's length ago.
     Raises ValidationError with a code when the booking is refused.
     """
     if idempotency_key:
@@ -134,6 +138,7 @@ def booking_create(
             request=request,
             idempotency_key=idempotency_key or None,
             created_by=created_by,
+            by_restaurant=by_restaurant,
             now=now or timezone.now(),
         )
     except ValidationError:
@@ -156,7 +161,7 @@ def booking_create(
 
 @transaction.atomic
 def _booking_create(
-    *, diner, restaurant, starts_at, party_size, name, phone, request, idempotency_key, created_by, now
+    *, diner, restaurant, starts_at, party_size, name, phone, request, idempotency_key, created_by, by_restaurant, now
 ):
     if starts_at.tzinfo is None:
         raise ValueError("starts_at must be timezone-aware")
@@ -168,7 +173,11 @@ def _booking_create(
     schedule = schedules_for_date([restaurant.pk], day)[restaurant.pk]
     seats_offered = schedule.seats_at(local.time())
     # Seats are checked by the UPDATE below; here only the rules that need no inventory.
-    reason = slot_reason(restaurant, starts_at, seats_remaining=party_size, party_size=party_size, now=now)
+    if by_restaurant:
+        walk_in_until = starts_at + timedelta(minutes=restaurant.visit_minutes)
+        reason = REASON_PAST if walk_in_until <= now else ""
+    else:
+        reason = slot_reason(restaurant, starts_at, seats_remaining=party_size, party_size=party_size, now=now)
     if reason:
         _refuse(reason, restaurant, now)
     if schedule.is_closed:

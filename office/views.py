@@ -562,6 +562,7 @@ def booking_create(request, pk):
                 phone=data["phone"],
                 request=data["request"],
                 created_by=request.user,
+                by_restaurant=True,
             )
         except ValidationError as error:
             form.add_error(None, error)

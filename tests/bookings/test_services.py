@@ -229,3 +229,53 @@ def test_availability_marks_each_slot_with_its_reason(diner):
     ]
     too_big = services.availability(restaurant=restaurant, day=NOW.date(), party_size=7)
     assert {s.reason for s in too_big} == {"party_too_large"}
+
+
+def test_staff_walk_in_skips_online_only_rules_but_not_seats(operator):
+    restaurant = make_restaurant(services=(time(11, 45),), seats=12, max_party_size=6, min_lead_minutes=60)
+    # The service started 15 minutes ago; a party of 10 walks in.
+    walk_in = services.booking_create(
+        diner=None,
+        restaurant=restaurant,
+        starts_at=local(restaurant, NOW.date(), "11:45"),
+        party_size=10,
+        name="Walk-in",
+        phone="",
+        created_by=operator,
+        by_restaurant=True,
+    )
+    assert walk_in.diner is None and walk_in.created_by == operator
+    assert remaining(restaurant, day=NOW.date(), at="11:45") == 2
+    refused = refusal_code(
+        lambda: services.booking_create(
+            diner=None,
+            restaurant=restaurant,
+            starts_at=local(restaurant, NOW.date(), "11:45"),
+            party_size=3,
+            name="Too many",
+            phone="",
+            by_restaurant=True,
+        )
+    )
+    assert refused == "not_enough_seats"
+
+
+def test_staff_cannot_book_a_service_long_over(operator):
+    restaurant = make_restaurant(services=(time(9, 0),), visit_minutes=90)
+    code = refusal_code(
+        lambda: services.booking_create(
+            diner=None,
+            restaurant=restaurant,
+            starts_at=local(restaurant, NOW.date(), "09:00"),
+            party_size=2,
+            name="Late",
+            phone="",
+            by_restaurant=True,
+        )
+    )
+    assert code == "past"
+
+
+def test_diner_online_booking_still_follows_lead_time_and_party_limit(diner):
+    restaurant = make_restaurant(services=(time(12, 30),), max_party_size=6, min_lead_minutes=60)
+    assert refusal_code(lambda: book(restaurant, diner, day=NOW.date(), at="12:30")) == "lead_time"
