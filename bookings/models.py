@@ -289,7 +289,9 @@ class SeatingException(models.Model):
         constraints = [models.UniqueConstraint(fields=["restaurant", "date"], name="one_exception_per_date")]
 
     def __str__(self):
-        return f"{self.date} ({_('closed') if self.is_closed else _('special hours')})"
+        # Outside the f-string: makemessages (xgettext) does not see gettext calls inside one.
+        label = _("closed") if self.is_closed else _("special hours")
+        return f"{self.date} ({label})"
 
 
 class SeatingExceptionService(models.Model):
