@@ -597,6 +597,8 @@ def main(argv=None) -> int:
 
         signal.signal(signal.SIGTERM, stop)
         cluster.start()
+        # Explicitly, so Ctrl-C works even where SIGINT started out ignored (a background job).
+        signal.signal(signal.SIGINT, stop)
     except (ClusterError, KeyboardInterrupt) as error:
         print(error, file=sys.stderr)
         return 1
