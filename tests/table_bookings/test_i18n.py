@@ -1,9 +1,11 @@
 import ast
 import gettext
+import os
 import re
 import shutil
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -198,3 +200,135 @@ def test_po_passes_msgfmt_check(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+# --- the catalogue covers the code ---------------------------------------------------------------
+
+GETTEXT_CALLS = {  # name -> (index of the context argument or None, index of the msgid argument)
+    "_": (None, 0),
+    "gettext": (None, 0),
+    "gettext_lazy": (None, 0),
+    "gettext_noop": (None, 0),
+    "ngettext": (None, 0),
+    "ngettext_lazy": (None, 0),
+    "pgettext": (0, 1),
+    "pgettext_lazy": (0, 1),
+    "npgettext": (0, 1),
+    "npgettext_lazy": (0, 1),
+}
+# What `make messages` skips (besides hidden folders); locale/ holds no source.
+NOT_SCANNED = {".venv", "staticfiles", "media", "bench", "tests", "locale", "node_modules"}
+STRING = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+TEMPLATIZED_CALL = re.compile(rf"\b(gettext|ngettext|pgettext|npgettext|_)\((\s*{STRING}(?:\s*,\s*{STRING})*)")
+QUOTED = re.compile(STRING)
+
+
+def source_files(*suffixes):
+    for folder, subfolders, files in os.walk(settings.BASE_DIR):
+        subfolders[:] = sorted(d for d in subfolders if d not in NOT_SCANNED and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(suffixes):
+                yield Path(folder) / name
+
+
+def gettext_calls(path):
+    """(msgid key, inside an f-string?) for every gettext-family call with literal strings in a Python file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    in_fstring = {
+        id(node) for joined in ast.walk(tree) if isinstance(joined, ast.JoinedStr) for node in ast.walk(joined)
+    }
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in GETTEXT_CALLS:
+            continue
+        context_at, msgid_at = GETTEXT_CALLS[name]
+        args = [
+            arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None for arg in node.args
+        ]
+        if len(args) > msgid_at and args[msgid_at] is not None:
+            entry = {"msgid": args[msgid_at]}
+            if context_at is not None and args[context_at] is not None:
+                entry["msgctxt"] = args[context_at]
+            yield catalogue_key(entry), id(node) in in_fstring
+
+
+def msgids_in_template(path):
+    from django.utils.translation.template import templatize
+
+    for name, arguments in TEMPLATIZED_CALL.findall(templatize(path.read_text(encoding="utf-8"))):
+        strings = [ast.literal_eval(quoted) for quoted in QUOTED.findall(arguments)]
+        if name in {"pgettext", "npgettext"}:
+            yield catalogue_key({"msgctxt": strings[0], "msgid": strings[1]})
+        else:
+            yield strings[0]
+
+
+def test_every_marked_string_is_in_the_catalogue(po_entries):
+    in_catalogue = {catalogue_key(entry) for entry in po_entries}
+    found = {}
+    for path in source_files(".py"):
+        for msgid, in_fstring in gettext_calls(path):
+            if not in_fstring:  # invisible to makemessages: see the next test
+                found.setdefault(msgid, path.relative_to(settings.BASE_DIR))
+    for path in source_files(".html", ".txt"):
+        for msgid in msgids_in_template(path):
+            found.setdefault(msgid, path.relative_to(settings.BASE_DIR))
+    assert len(found) > 100, "the scan found almost no marked strings: is it looking in the right place?"
+
+    missing = [
+        f"{path}: {msgid!r}"
+        for msgid, path in sorted(found.items(), key=lambda item: str(item[1]))
+        if msgid not in in_catalogue
+    ]
+    assert missing == [], (
+        "strings marked for translation but not in locale/ko: run `make messages`, translate, run it again:\n"
+        + "\n".join(missing)
+    )
+
+
+# Reported to its owner (a one-line fix: translate before building the f-string); remove it here then.
+KNOWN_GETTEXT_IN_FSTRING = {("bookings/notifications.py", "Booking reference")}
+
+
+def test_no_gettext_call_inside_an_f_string():
+    """makemessages runs xgettext, which does not look inside f-strings: such a string is never translated."""
+    hidden = {
+        (str(path.relative_to(settings.BASE_DIR)), msgid)
+        for path in source_files(".py")
+        for msgid, in_fstring in gettext_calls(path)
+        if in_fstring
+    }
+
+    assert hidden - KNOWN_GETTEXT_IN_FSTRING == set(), "move these gettext calls out of their f-strings"
+
+
+# --- nothing left unmarked in templates ------------------------------------------------------------
+
+TEMPLATE_SYNTAX = re.compile(
+    r"(?s){%\s*(blocktranslate|blocktrans|comment)\b.*?{%\s*end\1\s*%}"  # marked blocks, comments
+    r"|{%\s*block body_class\s*%}.*?{%\s*endblock\s*%}"  # CSS class names, not words
+    r"|{%.*?%}|{{.*?}}|{#.*?#}|<!--.*?-->|&#?\w+;"
+)
+WORDY_ATTRIBUTE = re.compile(r'\s(?:aria-label|title|placeholder|alt|data-confirm|data-msg-[\w-]+)="([^"]*)"')
+BRAND = "table_bookings"  # the product's name is not translated
+
+
+def test_templates_have_no_unmarked_words():
+    unmarked = []
+    for path in source_files(".html", ".txt"):
+        if "templates" not in path.relative_to(settings.BASE_DIR).parts:
+            continue
+        text = TEMPLATE_SYNTAX.sub(" ", path.read_text(encoding="utf-8"))
+        pieces = WORDY_ATTRIBUTE.findall(text)
+        if path.suffix == ".html":
+            text = re.sub(r"(?s)<[^>]*>", "\n", text)
+        pieces += text.splitlines()
+        unmarked += [
+            f"{path.relative_to(settings.BASE_DIR)}: {piece.strip()!r}"
+            for piece in pieces
+            if re.search(r"[A-Za-z]{2,}", piece.replace(BRAND, ""))
+        ]
+
+    assert unmarked == [], "wrap these in {% translate %} / {% blocktranslate %}:\n" + "\n".join(unmarked)
