@@ -446,6 +446,21 @@ class Cluster:
             # listening socket still accepts connections (into a backlog nobody serves).
             wait_until(lambda: not _group_alive(node.process.pid), timeout=10, what=f"{name}'s workers to exit")
 
+    def haproxy_config(self, *, algorithm, weights, https_port, http_port, stats_socket) -> str:
+        pins = "\n".join(f"    use-server {n.name} if {{ req.hdr(x-cluster-pin) -m str {n.name} }}" for n in self.nodes)
+        servers = "\n".join(
+            f"    server {n.name} 127.0.0.1:{n.port} weight {w}" for n, w in zip(self.nodes, weights, strict=True)
+        )
+        return HAPROXY_CONFIG.format(
+            stats_socket=stats_socket,
+            http_port=http_port,
+            https_port=https_port,
+            certificate=self.certificate,
+            algorithm=algorithm,
+            pins=pins,
+            servers=servers,
+        )
+
     def start_balancer(self, name: str, algorithm: str, weights: list[int], https_port: int, http_port: int):
         if algorithm not in ALGORITHMS:
             raise ClusterError(f"unknown algorithm {algorithm!r}")
@@ -458,19 +473,13 @@ class Cluster:
             config=self.workdir / f"haproxy-{name}.cfg",
             stats_socket=self.workdir / f"haproxy-{name}.sock",
         )
-        pins = "\n".join(f"    use-server {n.name} if {{ req.hdr(x-cluster-pin) -m str {n.name} }}" for n in self.nodes)
-        servers = "\n".join(
-            f"    server {n.name} 127.0.0.1:{n.port} weight {w}" for n, w in zip(self.nodes, weights, strict=True)
-        )
         balancer.config.write_text(
-            HAPROXY_CONFIG.format(
-                stats_socket=balancer.stats_socket,
-                http_port=http_port,
-                https_port=https_port,
-                certificate=self.certificate,
+            self.haproxy_config(
                 algorithm=algorithm,
-                pins=pins,
-                servers=servers,
+                weights=weights,
+                https_port=https_port,
+                http_port=http_port,
+                stats_socket=balancer.stats_socket,
             )
         )
         check = subprocess.run(["haproxy", "-c", "-q", "-f", str(balancer.config)], capture_output=True, text=True)
