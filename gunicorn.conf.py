@@ -81,13 +81,15 @@ logger_class = ProxyAwareLogger
 
 
 def pre_request(worker, req):
-    """Give every request an id, reusing the load balancer's one when there is one.
+    """Give every request an id: the load balancer's when there is one, else a new one.
 
-    The ALB sends X-Amzn-Trace-Id, HAProxy X-Request-ID; the id reaches Django as
+    The ALB's X-Amzn-Trace-Id wins over an X-Request-ID the client may have sent;
+    HAProxy (local cluster) sets X-Request-ID itself. The id reaches Django as
     HTTP_X_REQUEST_ID and is echoed in the response and the access log.
     """
-    names = {name for name, _ in req.headers}
-    if REQUEST_ID_HEADER in names:
-        return
     trace = next((value for name, value in req.headers if name == "X-AMZN-TRACE-ID"), "")
-    req.headers.append((REQUEST_ID_HEADER, trace or uuid.uuid4().hex))
+    if trace:
+        req.headers = [(name, value) for name, value in req.headers if name != REQUEST_ID_HEADER]
+        req.headers.append((REQUEST_ID_HEADER, trace))
+    elif not any(name == REQUEST_ID_HEADER for name, _ in req.headers):
+        req.headers.append((REQUEST_ID_HEADER, uuid.uuid4().hex))

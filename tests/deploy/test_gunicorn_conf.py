@@ -54,9 +54,9 @@ def test_every_request_gets_an_id_reusing_the_load_balancers(monkeypatch):
     ids = [value for name, value in fresh.headers if name == "X-REQUEST-ID"]
     assert len(ids) == 1 and len(ids[0]) == 32
 
-    from_alb = SimpleNamespace(headers=[("X-AMZN-TRACE-ID", "Root=1-abc-def")])
+    from_alb = SimpleNamespace(headers=[("X-REQUEST-ID", "client-made"), ("X-AMZN-TRACE-ID", "Root=1-abc-def")])
     conf["pre_request"](None, from_alb)
-    assert ("X-REQUEST-ID", "Root=1-abc-def") in from_alb.headers
+    assert [value for name, value in from_alb.headers if name == "X-REQUEST-ID"] == ["Root=1-abc-def"]
 
     from_haproxy = SimpleNamespace(headers=[("X-REQUEST-ID", "given")])
     conf["pre_request"](None, from_haproxy)
