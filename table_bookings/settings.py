@@ -226,6 +226,18 @@ if AWS_STORAGE_BUCKET_NAME:
             f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
             f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
         ]
+    if AWS_S3_CUSTOM_DOMAIN and MEDIA_PRIVATE:
+        # Private media are signed S3 URLs, never CDN ones (table_bookings.storages.MediaStorage).
+        from urllib.parse import urlsplit
+
+        _storage_origins += (
+            ["{0.scheme}://{0.netloc}".format(urlsplit(AWS_S3_ENDPOINT_URL))]
+            if AWS_S3_ENDPOINT_URL
+            else [
+                f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com",
+                f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com",
+            ]
+        )
 _SELF = "'self'"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -184,6 +184,7 @@ def settings_in_subprocess(**env):
         "import json; from django.conf import settings as s; "
         "print(json.dumps({'storages': s.STORAGES, 'private': getattr(s, 'MEDIA_PRIVATE', None), "
         "'domain': getattr(s, 'AWS_S3_CUSTOM_DOMAIN', None), 'acl': getattr(s, 'AWS_DEFAULT_ACL', 'unset'), "
+        "'img_src': s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'], "
         "'keys': [n for n in dir(s) if n in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN')]}))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DJANGO_", "MEDIA_"))}
@@ -213,6 +214,9 @@ def test_settings_turn_s3_on_from_the_environment_with_no_credentials_in_setting
     assert on["domain"] == "cdn.tablebookings.example"
     assert on["acl"] is None  # no ACL unless AWS_DEFAULT_ACL says so
     assert on["keys"] == []  # boto3's default chain reads them; settings never hold them
+    # Private media are signed S3 URLs even with a CDN: the page's CSP must allow the bucket too.
+    assert "https://cdn.tablebookings.example" in on["img_src"]
+    assert "https://tb-prod.s3.amazonaws.com" in on["img_src"]
 
     off = settings_in_subprocess()
     assert off["storages"]["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
