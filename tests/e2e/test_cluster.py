@@ -5,6 +5,7 @@ Everything goes through HAProxy over TLS, verified against the cluster's local C
 local-only `X-Cluster-Pin` request header makes HAProxy pick an instance on purpose.
 """
 
+import html
 import io
 import re
 import threading
@@ -15,6 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
+from bookings.services import MSG_NOT_ENOUGH_SEATS
 from tests.e2e.conftest import MAIN_HTTP, MAIN_HTTPS, Browser, booking_form, query
 
 pytestmark = pytest.mark.e2e
@@ -126,7 +128,7 @@ def test_thirty_simultaneous_bookings_for_ten_seats_sell_exactly_ten(cluster, cl
     sold = [r for r in responses if r.status_code == 302]
     refused = [r for r in responses if r.status_code == 200]
     assert len(sold) == 10
-    assert all("not enough seats" in r.text for r in refused)
+    assert all(html.escape(str(MSG_NOT_ENOUGH_SEATS)) in r.text for r in refused)
     assert {r.headers["X-Instance"] for r in responses} == INSTANCES
     booked = query(
         cluster,
