@@ -112,3 +112,28 @@ def test_cookies_are_secure_and_http_only(production):
 
 def test_csrf_trusted_origins_default_to_the_https_hosts(production):
     assert production["csrf_trusted_origins"] == ["https://tablebookings.example"]
+
+
+@pytest.mark.parametrize(
+    ("storage_env", "origins"),
+    [
+        ({"AWS_S3_CUSTOM_DOMAIN": "cdn.tablebookings.example"}, ["https://cdn.tablebookings.example"]),
+        ({"AWS_S3_ENDPOINT_URL": "http://127.0.0.1:8400"}, ["http://127.0.0.1:8400"]),
+        (
+            {},
+            ["https://tb-files.s3.amazonaws.com", "https://tb-files.s3.ap-northeast-2.amazonaws.com"],
+        ),
+    ],
+)
+def test_content_security_policy_allows_the_bucket_that_serves_static_and_media(storage_env, origins):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_")) and k != "DATABASE_URL"}
+    env.update(AWS_STORAGE_BUCKET_NAME="tb-files", **storage_env)
+    code = "import json; from django.conf import settings; print(json.dumps(settings.CONTENT_SECURITY_POLICY))"
+    command = [sys.executable, "manage.py", "shell", "-c", code]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    directives = json.loads(result.stdout.strip().splitlines()[-1])["DIRECTIVES"]
+    for directive in ("script-src", "style-src", "img-src", "font-src"):
+        assert directives[directive][0] == "'self'"
+        assert directives[directive][-len(origins) :] == origins
+    assert directives["connect-src"] == ["'self'"]
