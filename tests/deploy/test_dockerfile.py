@@ -74,3 +74,9 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
     ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()}
     for entry in (".git", ".venv", ".env", "media/", "staticfiles/", "db.sqlite3*"):
         assert entry in ignored
+
+
+def test_dockerignore_keeps_what_the_image_needs():
+    ignored = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()}
+    for needed in ("requirements.txt", "manage.py", "gunicorn.conf.py", "static", "templates", "table_bookings"):
+        assert needed not in ignored
