@@ -58,3 +58,14 @@ def restaurant(operator, staff_member):
 @pytest.fixture
 def other_restaurant(other_operator):
     return make_restaurant(name="Rival Diner", owner=other_operator)
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium at phone width (tests using it carry tests.browser.BROWSER_TEST_MARKS)."""
+    pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install -r requirements-dev.txt")
+    from tests.browser import start_chromium
+
+    driver = start_chromium()
+    yield driver
+    driver.quit()

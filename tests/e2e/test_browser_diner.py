@@ -3,66 +3,20 @@
 Runs once, in the SQLite run of CI: it tests the browser side, which the database does not change.
 """
 
-import shutil
 from datetime import time, timedelta
 
 import pytest
-from django.conf import settings
 
 from bookings.models import Booking, BookingStatus
+from tests.browser import BROWSER_TEST_MARKS, wait
 from tests.factories import PASSWORD, make_exception, make_restaurant, make_user
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+pytestmark = BROWSER_TEST_MARKS
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (CHROMIUM and shutil.which("chromedriver")),
-        reason="needs Debian Chromium: apt-get install -y chromium chromium-driver",
-    ),
-    pytest.mark.skipif(
-        "sqlite" not in settings.DATABASES["default"]["ENGINE"],
-        reason="browser test runs once, in the SQLite run (the browser side does not depend on the database)",
-    ),
-]
-
-webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install -r requirements-dev.txt")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+pytest.importorskip("selenium.webdriver", reason="needs selenium: pip install -r requirements-dev.txt")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-
-@pytest.fixture
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ):
-        options.add_argument(flag)
-    # A phone's viewport (a desktop window cannot be made this narrow).
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2}}
-    )
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # A fixed driver path: Selenium Manager never downloads anything.
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-def wait(browser, condition, timeout=10):
-    return WebDriverWait(browser, timeout).until(condition)
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
 @pytest.mark.django_db(transaction=True)
