@@ -123,10 +123,8 @@ def booking_create(
     service that started less than a visit's length ago.
     Raises ValidationError with a code when the booking is refused.
     """
-    if idempotency_key:
-        existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
+    if existing := _booking_for_key(idempotency_key):
+        return existing
     try:
         return _booking_create(
             diner=diner,
@@ -144,19 +142,19 @@ def booking_create(
     except ValidationError:
         # A copy of the form that arrived a moment later can be refused for the booking the
         # first copy just made (overlap, seats gone); the diner should see that booking.
-        if idempotency_key:
-            existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing
+        if existing := _booking_for_key(idempotency_key):
+            return existing
         raise
     except IntegrityError:
         # Either the same form arrived twice at once (another process won the key),
         # or the diner's second live booking for this very service hit the unique constraint.
-        if idempotency_key:
-            existing = Booking.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing
+        if existing := _booking_for_key(idempotency_key):
+            return existing
         raise ValidationError(MSG_OVERLAP, code="overlap") from None
+
+
+def _booking_for_key(idempotency_key: str | None) -> Booking | None:
+    return Booking.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
 
 
 @transaction.atomic
