@@ -180,6 +180,11 @@ else:
 
 # --- Email -------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Amazon SES (EMAIL_BACKEND=django_ses.SESBackend): credentials from boto3's chain, like S3.
+AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=env.str("AWS_S3_REGION_NAME", default="ap-northeast-2"))
+AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
+if env.str("AWS_SES_ENDPOINT_URL", default=""):
+    AWS_SES_REGION_ENDPOINT_URL = env.str("AWS_SES_ENDPOINT_URL")  # moto or a local SES stand-in
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="table_bookings <no-reply@table-bookings.example>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
