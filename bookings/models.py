@@ -162,7 +162,9 @@ class RestaurantPhoto(models.Model):
     restaurant = models.ForeignKey(
         Restaurant, on_delete=models.CASCADE, related_name="photos", verbose_name=_("restaurant")
     )
-    image = models.ImageField(_("image"), upload_to=photo_upload_to, width_field="width", height_field="height")
+    # No width_field/height_field: Django would open the stored original (an S3 GET) to fill
+    # them whenever they are empty; photo_add records the size it measured instead.
+    image = models.ImageField(_("image"), upload_to=photo_upload_to)
     width = models.PositiveIntegerField(_("width"), null=True, blank=True, editable=False)
     height = models.PositiveIntegerField(_("height"), null=True, blank=True, editable=False)
     # Derived sizes, made once at upload and stored beside the original.

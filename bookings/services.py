@@ -335,7 +335,13 @@ def photo_add(*, restaurant: Restaurant, upload, alt_text: str = "", is_main: bo
     fails half-way, the files already written are removed again.
     """
     processed = images.process_upload(upload)  # the slow part, outside any transaction
-    photo = RestaurantPhoto(restaurant=restaurant, alt_text=alt_text[:200], is_main=is_main)
+    photo = RestaurantPhoto(
+        restaurant=restaurant,
+        alt_text=alt_text[:200],
+        is_main=is_main,
+        width=processed.width,
+        height=processed.height,
+    )
     written: list[str] = []
     storage = photo.image.storage
     try:
