@@ -34,8 +34,19 @@ def storage_ok() -> str:
     return "; ".join(f"storage: {problem}" for problem in probe.problems)
 
 
+def cache_ok() -> str:
+    # Login rate limits live in the shared cache (Redis, or the database's cache table).
+    from django.core.cache import cache
+
+    try:
+        cache.get("readyz-probe")
+    except Exception as exc:
+        return f"cache: {exc.__class__.__name__}"
+    return ""
+
+
 def readiness_problems() -> list[str]:
-    return [p for p in (database_ok(), storage_ok()) if p]
+    return [p for p in (database_ok(), cache_ok(), storage_ok()) if p]
 
 
 class HealthCheckMiddleware:
