@@ -1,6 +1,8 @@
 import datetime
+import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Category
@@ -8,7 +10,11 @@ from bookings.models import Category
 # The largest party the site accepts anywhere (restaurants may accept fewer).
 MAX_PARTY_SIZE = 50
 
+# No restaurant books further ahead than this; it also keeps date arithmetic far from its limits.
+MAX_DAYS_FROM_TODAY = 366
+
 MSG_UNKNOWN_CATEGORY = _("There is no such category. Please pick one from the list.")
+MSG_DATE_OUT_OF_RANGE = _("Please choose a date within a year from today.")
 
 
 class DateInput(forms.DateInput):
@@ -25,6 +31,32 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
+def parse_day(value: str | None) -> datetime.date | None:
+    """A YYYY-MM-DD date within a year of today, else None."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
+        return None  # date.fromisoformat alone would also take week dates such as 2026-W50-1
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if abs((day - timezone.localdate()).days) <= MAX_DAYS_FROM_TODAY else None
+
+
+class DayField(forms.DateField):
+    """A YYYY-MM-DD date no more than a year from today."""
+
+    input_formats = ["%Y-%m-%d"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput())
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and abs((value - timezone.localdate()).days) > MAX_DAYS_FROM_TODAY:
+            raise forms.ValidationError(MSG_DATE_OUT_OF_RANGE, code="date_out_of_range")
+
+
 def party_size_field(*, required=True, max_value=MAX_PARTY_SIZE):
     return forms.IntegerField(
         label=_("Party size"),
@@ -38,7 +70,7 @@ def party_size_field(*, required=True, max_value=MAX_PARTY_SIZE):
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Name or address"), max_length=100, required=False)
     category = forms.CharField(label=_("Category"), required=False, widget=forms.Select)
-    date = forms.DateField(label=_("Date"), required=False, input_formats=["%Y-%m-%d"], widget=DateInput())
+    date = DayField(label=_("Date"), required=False)
     party_size = party_size_field(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -69,7 +101,7 @@ class SearchForm(forms.Form):
 class SlotPickerForm(forms.Form):
     """Date and party size on the restaurant page (a GET form; JavaScript refines it in place)."""
 
-    date = forms.DateField(label=_("Date"), input_formats=["%Y-%m-%d"], widget=DateInput())
+    date = DayField(label=_("Date"))
     party_size = party_size_field()
 
     def __init__(self, *args, restaurant, today: datetime.date, **kwargs):
@@ -82,7 +114,7 @@ class SlotPickerForm(forms.Form):
 
 
 class BookingForm(forms.Form):
-    date = forms.DateField(label=_("Date"), input_formats=["%Y-%m-%d"], widget=DateInput())
+    date = DayField(label=_("Date"))
     time = forms.TimeField(label=_("Time"), input_formats=["%H:%M"], widget=TimeInput())
     party_size = party_size_field()
     name = forms.CharField(label=_("Name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "name"}))

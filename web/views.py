@@ -1,7 +1,7 @@
 import contextlib
 import hashlib
 import secrets
-from datetime import date, datetime
+from datetime import datetime
 
 from django import forms
 from django.contrib import messages
@@ -19,7 +19,7 @@ from bookings import services
 from bookings.availability import bookable_restaurant_ids, slots_for_date
 from bookings.models import Booking, BookingStatus, Category, Restaurant, RestaurantPhoto, Review
 
-from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm
+from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm, parse_day
 
 HOME_LIST_SIZE = 8
 SEARCH_PAGE_SIZE = 12
@@ -27,7 +27,7 @@ RECENT_REVIEWS = 5
 DEFAULT_PARTY_SIZE = 2
 
 # Messages the availability API returns in {"error": ...}; tests assert on these.
-MSG_API_BAD_DATE = gettext_lazy("date must be a date written as YYYY-MM-DD.")
+MSG_API_BAD_DATE = gettext_lazy("date must be a date written as YYYY-MM-DD, within a year from today.")
 MSG_API_BAD_PARTY_SIZE = gettext_lazy("party_size must be a whole number from 1 to %(max)s.")
 MSG_API_NOT_FOUND = gettext_lazy("There is no such restaurant.")
 MSG_BOOKED = gettext_lazy("Your table is booked. We have sent a confirmation email.")
@@ -147,11 +147,8 @@ def availability_api(request, pk):
         restaurant = Restaurant.objects.visible().get(pk=pk)
     except Restaurant.DoesNotExist:
         return _api_error(MSG_API_NOT_FOUND, status=404)
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-        if len(request.GET["date"]) != 10:
-            raise ValueError
-    except ValueError:
+    day = parse_day(request.GET.get("date"))
+    if day is None:
         return _api_error(MSG_API_BAD_DATE)
     try:
         party_size = int(request.GET.get("party_size", ""))

@@ -58,6 +58,10 @@ def test_availability_api_for_a_closed_day_has_no_slots(client, restaurant):
         ({"date": "2030-13-01", "party_size": "2"}, MSG_API_BAD_DATE),
         ({"date": "tomorrow", "party_size": "2"}, MSG_API_BAD_DATE),
         ({"party_size": "2"}, MSG_API_BAD_DATE),
+        ({"date": "9999-12-31", "party_size": "2"}, MSG_API_BAD_DATE),
+        ({"date": "0001-01-01", "party_size": "2"}, MSG_API_BAD_DATE),
+        ({"date": "2032-06-04", "party_size": "2"}, MSG_API_BAD_DATE),
+        ({"date": "2030-W23-2", "party_size": "2"}, MSG_API_BAD_DATE),
         ({"date": "2030-06-04", "party_size": "0"}, MSG_API_BAD_PARTY_SIZE % {"max": 50}),
         ({"date": "2030-06-04", "party_size": "100"}, MSG_API_BAD_PARTY_SIZE % {"max": 50}),
         ({"date": "2030-06-04", "party_size": "two"}, MSG_API_BAD_PARTY_SIZE % {"max": 50}),
@@ -179,3 +183,16 @@ def test_reviews_never_show_a_part_of_the_diners_email(client, restaurant):
     content = client.get(restaurant.get_absolute_url()).content.decode()
     assert "secret.name" not in content
     assert "A diner" in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01"])
+def test_pages_with_a_date_far_out_of_range_say_so_instead_of_failing(client, restaurant, far):
+    from web.forms import MSG_DATE_OUT_OF_RANGE
+
+    page = client.get(restaurant.get_absolute_url(), {"date": far, "party_size": "2"})
+    assert page.status_code == 200
+    assert page.context["picker"].errors["date"] == [str(MSG_DATE_OUT_OF_RANGE)]
+    search = client.get(reverse("web:search"), {"date": far, "party_size": "2"})
+    assert search.status_code == 200
+    assert search.context["form"].errors["date"] == [str(MSG_DATE_OUT_OF_RANGE)]
