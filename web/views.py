@@ -30,6 +30,7 @@ DEFAULT_PARTY_SIZE = 2
 MSG_API_BAD_DATE = gettext_lazy("date must be a date written as YYYY-MM-DD, within a year from today.")
 MSG_API_BAD_PARTY_SIZE = gettext_lazy("party_size must be a whole number from 1 to %(max)s.")
 MSG_API_NOT_FOUND = gettext_lazy("There is no such restaurant.")
+MSG_FORM_TOKEN_RENEWED = gettext_lazy("This booking form had expired. Please check the details and book again.")
 MSG_BOOKED = gettext_lazy("Your table is booked. We have sent a confirmation email.")
 MSG_CANCELLED = gettext_lazy("Your booking is cancelled. We have sent you an email.")
 MSG_REVIEW_SAVED = gettext_lazy("Thank you! Your review is published.")
@@ -171,9 +172,12 @@ def availability_api(request, pk):
     return response
 
 
-def _idempotency_key(user, form_token: str) -> str:
-    # Scoped to the user, so nobody can reach another diner's booking by replaying their token.
-    return hashlib.sha256(f"{user.pk}:{form_token}".encode()).hexdigest()
+def _idempotency_key(*, user, form_token: str, restaurant, starts_at, party_size) -> str:
+    # Scoped to the user, so nobody can reach another diner's booking by replaying their token;
+    # and to what is booked, so going Back and changing the time books that time instead of
+    # answering with the first booking.
+    parts = f"{user.pk}:{form_token}:{restaurant.pk}:{starts_at.isoformat()}:{party_size}"
+    return hashlib.sha256(parts.encode()).hexdigest()
 
 
 @login_required
@@ -184,22 +188,36 @@ def book(request, pk):
         form = BookingForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            starts_at = datetime.combine(data["date"], data["time"], tzinfo=restaurant.tz)
             try:
                 booking = services.booking_create(
                     diner=request.user,
                     restaurant=restaurant,
-                    starts_at=datetime.combine(data["date"], data["time"], tzinfo=restaurant.tz),
+                    starts_at=starts_at,
                     party_size=data["party_size"],
                     name=data["name"],
                     phone=data["phone"],
                     request=data["request"],
-                    idempotency_key=_idempotency_key(request.user, data["form_token"]),
+                    idempotency_key=_idempotency_key(
+                        user=request.user,
+                        form_token=data["form_token"],
+                        restaurant=restaurant,
+                        starts_at=starts_at,
+                        party_size=data["party_size"],
+                    ),
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 messages.success(request, MSG_BOOKED)
                 return redirect(booking)
+        elif "form_token" in form.errors:
+            # A form without its one-time token (an old copy, a stripped field) gets a new one
+            # and says so, instead of failing the same silent way on every submit.
+            form.data = form.data.copy()
+            form.data["form_token"] = secrets.token_urlsafe(24)
+            del form.errors["form_token"]
+            form.add_error(None, MSG_FORM_TOKEN_RENEWED)
     else:
         initial = {
             "party_size": DEFAULT_PARTY_SIZE,

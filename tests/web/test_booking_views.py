@@ -106,12 +106,38 @@ def test_same_token_from_another_diner_does_not_reach_the_first_booking(client, 
     assert Booking.objects.get(diner=other_diner).get_absolute_url() == response["Location"]
 
 
-def test_missing_form_token_is_refused(client, diner, restaurant):
+def test_missing_form_token_is_refused_with_a_message_and_a_fresh_token(client, diner, restaurant):
+    from web.views import MSG_FORM_TOKEN_RENEWED
+
     client.force_login(diner)
     response = client.post(book_url(restaurant), form_data(form_token=""))
     assert response.status_code == 200
-    assert "form_token" in response.context["form"].errors
+    assert str(MSG_FORM_TOKEN_RENEWED) in response.content.decode()
     assert Booking.objects.count() == 0
+    # The page carries a new token, so submitting it again books the table.
+    fresh = response.context["form"]["form_token"].value()
+    assert len(fresh) >= 16
+    again = client.post(book_url(restaurant), form_data(form_token=fresh))
+    assert again.status_code == 302
+    assert Booking.objects.count() == 1
+
+
+def test_same_token_with_changed_details_books_the_new_details(client, diner, restaurant):
+    # The diner books, goes Back, changes the date and submits the same page again.
+    client.force_login(diner)
+    client.post(book_url(restaurant), form_data())
+    later = client.post(book_url(restaurant), form_data(date=(TOMORROW + timedelta(days=1)).isoformat()))
+    assert Booking.objects.count() == 2
+    assert later["Location"] == Booking.objects.latest("pk").get_absolute_url()
+
+
+def test_same_token_for_a_clashing_time_is_refused_not_answered_with_the_first_booking(client, diner, restaurant):
+    client.force_login(diner)
+    client.post(book_url(restaurant), form_data(party_size="2"))
+    changed = client.post(book_url(restaurant), form_data(party_size="4"))
+    assert changed.status_code == 200
+    assert str(services.MSG_OVERLAP) in changed.context["form"].non_field_errors()
+    assert list(Booking.objects.values_list("party_size", flat=True)) == [2]
 
 
 def assert_refused_keeping_the_form(response, message):
