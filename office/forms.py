@@ -2,15 +2,20 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.forms import formset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import BookingStatus, Restaurant, Weekday
+from bookings.models import Booking, BookingStatus, Restaurant, Weekday
 from bookings.services import TRANSITIONS
 
 MAX_FILES_PER_UPLOAD = 20
 MSG_TOO_MANY_FILES = _("Please upload at most %(max)s photos at a time.")
 MSG_NO_FILES = _("Choose at least one photo to upload.")
 MSG_REASON_NEEDED = _("Please tell the guest why the booking is cancelled.")
+MSG_TIMEZONE_HAS_BOOKINGS = _(
+    "The time zone cannot change while the restaurant has upcoming bookings: their times and seats "
+    "would move. Change it once those visits are over or cancelled."
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -37,6 +42,16 @@ class RestaurantForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = [(tz, tz) for tz in sorted(available_timezones())]
+
+    def clean_timezone(self):
+        new = self.cleaned_data["timezone"]
+        # Seat inventory is keyed by UTC instants of local service times: under another zone the
+        # booked seats would sit at the wrong hour.
+        if self.instance.pk and new != self.instance.timezone:
+            upcoming = Booking.objects.active().filter(restaurant=self.instance, starts_at__gte=timezone.now())
+            if upcoming.exists():
+                raise forms.ValidationError(MSG_TIMEZONE_HAS_BOOKINGS, code="timezone_has_bookings")
+        return new
 
 
 class RulesForm(forms.ModelForm):

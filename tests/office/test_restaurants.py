@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, BookingStatus, MemberRole, Restaurant, RestaurantMember
+from office.forms import MSG_TIMEZONE_HAS_BOOKINGS
 from tests.factories import image_upload, local, make_booking, make_category, make_user
 
 
@@ -140,3 +142,52 @@ def test_restaurant_list_query_count_is_fixed(client, operator, django_assert_ma
     with django_assert_max_num_queries(8):
         response = client.get(reverse("office:restaurant-list"))
     assert len(response.context["rows"]) == 5
+
+
+def details(restaurant, **changes):
+    return {
+        "name": restaurant.name,
+        "category": restaurant.category_id,
+        "address": restaurant.address,
+        "price_range": restaurant.price_range,
+        "is_visible": "on",
+        "timezone": restaurant.timezone,
+        **changes,
+    }
+
+
+def test_time_zone_cannot_change_while_bookings_are_upcoming(client, operator, restaurant, diner):
+    make_booking(restaurant=restaurant, diner=diner, starts_at=local(restaurant, timezone.localdate() + timedelta(3)))
+    client.force_login(operator)
+    new_zone = "Europe/London" if restaurant.timezone != "Europe/London" else "Asia/Seoul"
+
+    response = client.post(
+        reverse("office:restaurant-update", args=[restaurant.pk]), details(restaurant, timezone=new_zone)
+    )
+
+    assert response.status_code == 200
+    assert str(MSG_TIMEZONE_HAS_BOOKINGS) in response.content.decode()
+    old_zone = restaurant.timezone
+    restaurant.refresh_from_db()
+    assert restaurant.timezone == old_zone
+
+
+def test_time_zone_may_change_when_only_past_or_cancelled_bookings_remain(client, operator, restaurant, diner):
+    today = timezone.localdate()
+    make_booking(restaurant=restaurant, diner=diner, starts_at=local(restaurant, today - timedelta(3)))
+    make_booking(
+        restaurant=restaurant,
+        diner=diner,
+        starts_at=local(restaurant, today + timedelta(3)),
+        status=BookingStatus.CANCELLED,
+    )
+    client.force_login(operator)
+    new_zone = "Europe/London" if restaurant.timezone != "Europe/London" else "Asia/Seoul"
+
+    response = client.post(
+        reverse("office:restaurant-update", args=[restaurant.pk]), details(restaurant, timezone=new_zone)
+    )
+
+    assert response.status_code == 302
+    restaurant.refresh_from_db()
+    assert restaurant.timezone == new_zone
