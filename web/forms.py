@@ -57,6 +57,20 @@ class DayField(forms.DateField):
             raise forms.ValidationError(MSG_DATE_OUT_OF_RANGE, code="date_out_of_range")
 
 
+class SlotSelect(forms.Select):
+    """The day's service times; those that cannot be booked are listed but cannot be picked."""
+
+    def __init__(self, *, unavailable=(), **kwargs):
+        super().__init__(**kwargs)
+        self.unavailable = set(unavailable)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.unavailable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 def party_size_field(*, required=True, max_value=MAX_PARTY_SIZE):
     return forms.IntegerField(
         label=_("Party size"),

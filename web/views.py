@@ -3,7 +3,6 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from bookings import services
 from bookings.availability import bookable_restaurant_ids, slots_for_date
 from bookings.models import Booking, BookingStatus, Category, Restaurant, RestaurantPhoto, Review
 
-from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm, parse_day
+from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm, SlotSelect, parse_day
 
 HOME_LIST_SIZE = 8
 SEARCH_PAGE_SIZE = 12
@@ -248,15 +247,16 @@ def _offer_the_days_times(form, restaurant) -> None:
     slots = slots_for_date(restaurant, day, party_size)
     if not slots:
         return
-    choices = []
+    choices, unavailable = [], set()
     for slot in slots:
         if slot.available:
             label = ngettext("%(time)s (%(n)s seat left)", "%(time)s (%(n)s seats left)", slot.seats_remaining)
             label %= {"time": slot.time_label, "n": slot.seats_remaining}
         else:
             label = f"{slot.time_label} ({slot.reason_label})"
+            unavailable.add(slot.time_label)
         choices.append((slot.time_label, label))
-    form.fields["time"].widget = forms.Select(choices=choices)
+    form.fields["time"].widget = SlotSelect(choices=choices, unavailable=unavailable)
 
 
 @login_required

@@ -41,6 +41,7 @@
             ? slot.remaining_seats + " " + form.dataset.msgSeats
             : form.dataset.msgUnavailable) + ")";
           var option = new Option(label, slot.time, false, slot.time === current);
+          option.disabled = !slot.available;
           select.appendChild(option);
         });
         if (!data.slots.length) {

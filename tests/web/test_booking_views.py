@@ -303,4 +303,4 @@ def test_booking_form_offers_the_days_services_as_times(client, diner):
     assert '<option value="18:00" selected>18:00 (3 seats left)</option>' in content
     assert '<option value="12:00">12:00 (3 seats left)</option>' in content
     response = client.post(book_url(restaurant), form_data(party_size="4"))
-    assert "18:00 (not enough seats left)" in response.content.decode()
+    assert '<option value="18:00" selected disabled>18:00 (not enough seats left)</option>' in response.content.decode()
