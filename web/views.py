@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from bookings import services
 from bookings.availability import bookable_restaurant_ids, slots_for_date
@@ -28,6 +28,7 @@ DEFAULT_PARTY_SIZE = 2
 # Messages the availability API returns in {"error": ...}; tests assert on these.
 MSG_API_BAD_DATE = gettext_lazy("date must be a date written as YYYY-MM-DD, within a year from today.")
 MSG_API_BAD_PARTY_SIZE = gettext_lazy("party_size must be a whole number from 1 to %(max)s.")
+MSG_API_METHOD = gettext_lazy("Only GET is allowed here.")
 MSG_API_NOT_FOUND = gettext_lazy("There is no such restaurant.")
 MSG_FORM_TOKEN_RENEWED = gettext_lazy("This booking form had expired. Please check the details and book again.")
 MSG_BOOKED = gettext_lazy("Your table is booked. We have sent a confirmation email.")
@@ -141,8 +142,11 @@ def _api_error(message, status=400):
     return JsonResponse({"error": str(message)}, status=status)
 
 
-@require_GET
 def availability_api(request, pk):
+    if request.method not in ("GET", "HEAD"):
+        response = _api_error(MSG_API_METHOD, status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
     try:
         restaurant = Restaurant.objects.visible().get(pk=pk)
     except Restaurant.DoesNotExist:

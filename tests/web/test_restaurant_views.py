@@ -87,6 +87,8 @@ def test_availability_api_unknown_or_hidden_restaurant_is_a_json_404(client, res
 def test_availability_api_refuses_post(client, restaurant):
     response = client.post(reverse("web:availability-api", args=[restaurant.pk]))
     assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert "error" in response.json()
 
 
 @pytest.mark.django_db
