@@ -12,6 +12,7 @@ MAX_FILES_PER_UPLOAD = 20
 MSG_TOO_MANY_FILES = _("Please upload at most %(max)s photos at a time.")
 MSG_NO_FILES = _("Choose at least one photo to upload.")
 MSG_REASON_NEEDED = _("Please tell the guest why the booking is cancelled.")
+MSG_WALK_IN_TOKEN_RENEWED = _("This booking form was out of date. Please check the details and submit it again.")
 MSG_TIMEZONE_HAS_BOOKINGS = _(
     "The time zone cannot change while the restaurant has upcoming bookings: their times and seats "
     "would move. Change it once those visits are over or cancelled."
@@ -188,3 +189,5 @@ class WalkInForm(forms.Form):
     name = forms.CharField(label=_("Guest name"), max_length=80)
     phone = forms.CharField(label=_("Phone"), max_length=30)
     request = forms.CharField(label=_("Request"), max_length=1000, required=False, widget=forms.Textarea)
+    # One-time token: a double click or a resubmitted page finds the first booking instead of another.
+    form_token = forms.CharField(widget=forms.HiddenInput, max_length=64, min_length=16)

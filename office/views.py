@@ -1,4 +1,6 @@
 import csv
+import hashlib
+import secrets
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -545,30 +547,52 @@ def booking_detail(request, pk):
     )
 
 
+def _walk_in_key(*, user, form_token: str, restaurant, starts_at, party_size) -> str:
+    # Scoped to the staff member and to what is booked: the same form sent twice finds the first
+    # booking, while going Back and changing the time or party books that instead.
+    parts = f"office:{user.pk}:{form_token}:{restaurant.pk}:{starts_at.isoformat()}:{party_size}"
+    return hashlib.sha256(parts.encode()).hexdigest()
+
+
 @office_view
 @require_http_methods(["GET", "POST"])
 def booking_create(request, pk):
     restaurant = get_restaurant(request, pk)
-    form = forms.WalkInForm(request.POST or None, initial={"date": restaurant.local_today(), "party_size": 2})
+    initial = {"date": restaurant.local_today(), "party_size": 2, "form_token": secrets.token_urlsafe(24)}
+    form = forms.WalkInForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        starts_at = datetime.combine(data["date"], data["time"], tzinfo=restaurant.tz)
         try:
             booking = services.booking_create(
                 diner=None,
                 restaurant=restaurant,
-                starts_at=datetime.combine(data["date"], data["time"], tzinfo=restaurant.tz),
+                starts_at=starts_at,
                 party_size=data["party_size"],
                 name=data["name"],
                 phone=data["phone"],
                 request=data["request"],
                 created_by=request.user,
                 by_restaurant=True,
+                idempotency_key=_walk_in_key(
+                    user=request.user,
+                    form_token=data["form_token"],
+                    restaurant=restaurant,
+                    starts_at=starts_at,
+                    party_size=data["party_size"],
+                ),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Booked: %(ref)s.") % {"ref": booking.reference})
             return redirect("office:booking-detail", pk=booking.pk)
+    elif request.method == "POST" and "form_token" in form.errors:
+        # A copy of the form without its one-time token gets a new one and says so.
+        form.data = form.data.copy()
+        form.data["form_token"] = secrets.token_urlsafe(24)
+        del form.errors["form_token"]
+        form.add_error(None, forms.MSG_WALK_IN_TOKEN_RENEWED)
     return render(
         request,
         "office/booking_form.html",

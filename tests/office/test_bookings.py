@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bookings import services
 from bookings.models import Booking, BookingStatus, SlotInventory
-from office.forms import MSG_REASON_NEEDED
+from office.forms import MSG_REASON_NEEDED, MSG_WALK_IN_TOKEN_RENEWED
 from tests.factories import local, make_booking
 
 
@@ -82,8 +82,18 @@ def test_status_not_allowed_from_here_is_refused(client, operator, booking, djan
     assert booking.status == BookingStatus.COMPLETED
 
 
-def walk_in_data(restaurant, day, party_size=3):
-    return {"date": day.isoformat(), "time": "18:00", "party_size": party_size, "name": "Mr Kim", "phone": "010-9"}
+WALK_IN_TOKEN = "walk-in-form-token-1"
+
+
+def walk_in_data(restaurant, day, party_size=3, form_token=WALK_IN_TOKEN):
+    return {
+        "date": day.isoformat(),
+        "time": "18:00",
+        "party_size": party_size,
+        "name": "Mr Kim",
+        "phone": "010-9",
+        "form_token": form_token,
+    }
 
 
 def test_phone_booking_for_a_guest_without_account(
@@ -101,6 +111,47 @@ def test_phone_booking_for_a_guest_without_account(
     assert mail.outbox == []  # nobody to email
     inventory = SlotInventory.objects.get(restaurant=restaurant, starts_at=booking.starts_at)
     assert inventory.seats_remaining == 20 - 4 - 3
+
+
+def test_the_same_walk_in_form_sent_twice_makes_one_booking(client, staff_member, restaurant):
+    client.force_login(staff_member)
+    url = reverse("office:booking-create", args=[restaurant.pk])
+    form_page = client.get(url)
+    token = form_page.context["form"]["form_token"].value()
+    assert f'value="{token}"' in form_page.content.decode()
+    day = restaurant.local_today() + timedelta(days=2)
+
+    first = client.post(url, walk_in_data(restaurant, day, form_token=token))
+    second = client.post(url, walk_in_data(restaurant, day, form_token=token))
+
+    booking = Booking.objects.get(name="Mr Kim")
+    assert first["Location"] == second["Location"] == reverse("office:booking-detail", args=[booking.pk])
+    inventory = SlotInventory.objects.get(restaurant=restaurant, starts_at=local(restaurant, day))
+    assert inventory.seats_remaining == 20 - 3
+
+
+def test_a_walk_in_form_resent_with_other_details_books_those(client, staff_member, restaurant):
+    client.force_login(staff_member)
+    url = reverse("office:booking-create", args=[restaurant.pk])
+    day = restaurant.local_today() + timedelta(days=2)
+
+    client.post(url, walk_in_data(restaurant, day, party_size=3))
+    client.post(url, walk_in_data(restaurant, day, party_size=5))
+
+    assert sorted(Booking.objects.filter(name="Mr Kim").values_list("party_size", flat=True)) == [3, 5]
+
+
+def test_a_walk_in_form_without_its_token_is_renewed_not_booked(client, staff_member, restaurant):
+    client.force_login(staff_member)
+    data = walk_in_data(restaurant, restaurant.local_today() + timedelta(days=2))
+    del data["form_token"]
+
+    response = client.post(reverse("office:booking-create", args=[restaurant.pk]), data)
+
+    assert response.status_code == 400
+    assert str(MSG_WALK_IN_TOKEN_RENEWED) in response.content.decode()
+    assert len(response.context["form"].data["form_token"]) >= 16
+    assert not Booking.objects.filter(name="Mr Kim").exists()
 
 
 def test_phone_booking_follows_the_same_seat_rules(client, operator, restaurant, booking):
