@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bookings.services import MSG_NOT_CANCELLABLE
+from web.views import MSG_API_BAD_DATE
 
 PO_PATH = settings.BASE_DIR / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
@@ -104,7 +105,10 @@ def test_availability_api_errors_follow_the_language(client, restaurant):
     response = client.get(url, {"date": "not-a-date", "party_size": 2}, headers={"accept-language": "ko"})
 
     assert response.status_code == 400
-    assert response.json()["error"] == "date는 YYYY-MM-DD 형식의 날짜여야 합니다."
+    with translation.override("ko"):
+        korean = str(MSG_API_BAD_DATE)
+    assert response.json()["error"] == korean
+    assert korean.startswith("date는 ") and "YYYY-MM-DD" in korean
 
 
 def test_service_error_constants_are_translated():
