@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, timedelta
 
 from django.conf import settings
@@ -14,6 +17,22 @@ from django.utils.translation import gettext as _
 from .models import Booking, BookingStatus
 
 logger = logging.getLogger(__name__)
+
+_muted: ContextVar[bool] = ContextVar("booking_emails_muted", default=False)
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No booking emails are sent inside this block (demo data must not mail anyone).
+
+    Checked when an email is about to go out, so the transaction whose bookings should stay
+    quiet must commit inside the block: its on-commit emails run then.
+    """
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def _ics_escape(text: str) -> str:
@@ -49,6 +68,9 @@ def _send(booking: Booking, *, template: str, subject: str, ics: bool = False, c
     email = booking.diner.email if booking.diner_id else ""
     if not email:
         return  # phone and walk-in guests have no address
+    if _muted.get():
+        logger.info("Not sending %s email for booking %s: emails are muted", template, booking.reference)
+        return
     context = {"booking": booking, "restaurant": booking.restaurant, "site_url": settings.SITE_URL.rstrip("/")}
     with timezone.override(booking.restaurant.tz):
         text = render_to_string(f"email/{template}.txt", context)

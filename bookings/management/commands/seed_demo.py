@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import services
+from bookings import notifications, services
 from bookings.availability import local_datetime, schedules_for_date
 from bookings.demo_images import draw_photo
 from bookings.models import (
@@ -52,7 +52,10 @@ class Command(BaseCommand):
     help = "Load demo restaurants, photos, seating, bookings, reviews and the demo accounts. Safe to run again."
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # The demo bookings are real bookings made through the services, but nobody should get
+        # mail about them (least of all through SES in production). The transaction commits,
+        # and its on-commit emails run, inside the muted block.
+        with notifications.muted(), transaction.atomic():
             diner, owner = self._users()
             categories = self._categories()
             restaurants = []
