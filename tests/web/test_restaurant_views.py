@@ -1,4 +1,4 @@
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -198,3 +198,25 @@ def test_pages_with_a_date_far_out_of_range_say_so_instead_of_failing(client, re
     search = client.get(reverse("web:search"), {"date": far, "party_size": "2"})
     assert search.status_code == 200
     assert search.context["form"].errors["date"] == [str(MSG_DATE_OUT_OF_RANGE)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("restaurant_zone", "site_zone", "shown"),
+    [("Asia/Seoul", "UTC", "2026-11-11"), ("America/New_York", "Asia/Seoul", "2026-11-10")],
+)
+def test_review_dates_are_in_the_restaurants_time_zone(client, settings, diner, restaurant_zone, site_zone, shown):
+    from bookings.models import BookingStatus, Review
+    from tests.factories import make_booking
+
+    settings.TIME_ZONE = site_zone
+    place = make_restaurant(timezone=restaurant_zone)
+    booking = make_booking(
+        restaurant=place, diner=diner, starts_at=local(place, date(2026, 11, 10)), status=BookingStatus.COMPLETED
+    )
+    review = Review.objects.create(booking=booking, restaurant=place, diner=diner, rating=5, text="Late dinner")
+    Review.objects.filter(pk=review.pk).update(created_at=datetime(2026, 11, 10, 23, 30, tzinfo=UTC))
+
+    content = client.get(place.get_absolute_url()).content.decode()
+
+    assert f">{shown}</time>" in content
