@@ -184,6 +184,9 @@ def _booking_create(
         raise ValidationError(MSG_NO_SERVICE, code="no_service")
 
     if diner is not None:
+        # Lock the diner's row first: two near-simultaneous bookings by one diner on two
+        # instances then check for overlaps one after the other, never both at once.
+        list(get_user_model().objects.select_for_update().filter(pk=diner.pk).values_list("pk", flat=True))
         window = timedelta(minutes=restaurant.visit_minutes)
         overlapping = (
             Booking.objects.active()

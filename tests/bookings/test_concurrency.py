@@ -55,3 +55,43 @@ def test_last_seat_is_sold_once_under_concurrency():
     assert Booking.objects.filter(restaurant=restaurant).count() == 5
     assert SlotInventory.objects.get(restaurant=restaurant, starts_at=starts_at).seats_remaining == 0
     assert timezone.is_aware(Booking.objects.first().starts_at)
+
+
+def test_one_diner_racing_for_overlapping_times_gets_one_booking():
+    times = (time(18, 0), time(18, 15), time(18, 30), time(18, 45), time(19, 0), time(19, 15))
+    restaurant = make_restaurant(seats=20, services=times, visit_minutes=120)
+    day = restaurant.local_today() + timedelta(days=2)
+    diner = make_user()
+    barrier = threading.Barrier(len(times))
+    outcomes = []
+    lock = threading.Lock()
+
+    def attempt(start):
+        try:
+            barrier.wait()
+            services.booking_create(
+                diner=diner,
+                restaurant=restaurant,
+                starts_at=local(restaurant, day, start.strftime("%H:%M")),
+                party_size=2,
+                name="x",
+                phone="1",
+            )
+            result = "booked"
+        except ValidationError as exc:
+            result = exc.code
+        except Exception as exc:
+            result = repr(exc)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt, args=(t,)) for t in times]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert sorted(outcomes) == ["booked"] + ["overlap"] * (len(times) - 1), outcomes
+    assert Booking.objects.filter(diner=diner).count() == 1
