@@ -103,7 +103,22 @@ class RestaurantAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Office"))
     def office_pages(self, obj):
-        return _office_links(obj.pk) if obj.pk else "-"
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            _office_links(obj.pk),
+            reverse("office:restaurant-update", args=[obj.pk]),
+            _("Time zone in the office"),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A zone change with upcoming bookings would move their seats; the office form refuses it.
+        return (
+            [*super().get_readonly_fields(request, obj), "timezone"]
+            if obj
+            else super().get_readonly_fields(request, obj)
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # the office cancels the bookings and tells the diners (restaurant_delete)

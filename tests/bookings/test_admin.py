@@ -129,3 +129,10 @@ def test_seating_templates_and_exceptions_are_view_only(admin_client, restaurant
 
     template.refresh_from_db()
     assert template.seats == 20
+
+
+def test_time_zone_is_changed_in_the_office_not_the_admin(admin_client, restaurant):
+    page = admin_client.get(reverse("admin:bookings_restaurant_change", args=[restaurant.pk])).content.decode()
+
+    assert 'name="timezone"' not in page
+    assert reverse("office:restaurant-update", args=[restaurant.pk]) in page
