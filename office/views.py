@@ -1,6 +1,4 @@
 import csv
-import hashlib
-import secrets
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings import services
 from bookings.availability import REASON_CLOSED, REASON_LABELS, schedules_for_date, slots_for_date, slots_for_many
+from bookings.form_tokens import booking_idempotency_key, new_form_token, renew_form_token
 from bookings.models import ACTIVE_STATUSES, Booking, BookingStatus, MemberRole, RestaurantMember, SeatingTemplate
 
 from . import forms
@@ -547,18 +546,11 @@ def booking_detail(request, pk):
     )
 
 
-def _walk_in_key(*, user, form_token: str, restaurant, starts_at, party_size) -> str:
-    # Scoped to the staff member and to what is booked: the same form sent twice finds the first
-    # booking, while going Back and changing the time or party books that instead.
-    parts = f"office:{user.pk}:{form_token}:{restaurant.pk}:{starts_at.isoformat()}:{party_size}"
-    return hashlib.sha256(parts.encode()).hexdigest()
-
-
 @office_view
 @require_http_methods(["GET", "POST"])
 def booking_create(request, pk):
     restaurant = get_restaurant(request, pk)
-    initial = {"date": restaurant.local_today(), "party_size": 2, "form_token": secrets.token_urlsafe(24)}
+    initial = {"date": restaurant.local_today(), "party_size": 2, "form_token": new_form_token()}
     form = forms.WalkInForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -574,7 +566,8 @@ def booking_create(request, pk):
                 request=data["request"],
                 created_by=request.user,
                 by_restaurant=True,
-                idempotency_key=_walk_in_key(
+                idempotency_key=booking_idempotency_key(
+                    scope="office",
                     user=request.user,
                     form_token=data["form_token"],
                     restaurant=restaurant,
@@ -588,11 +581,7 @@ def booking_create(request, pk):
             messages.success(request, _("Booked: %(ref)s.") % {"ref": booking.reference})
             return redirect("office:booking-detail", pk=booking.pk)
     elif request.method == "POST" and "form_token" in form.errors:
-        # A copy of the form without its one-time token gets a new one and says so.
-        form.data = form.data.copy()
-        form.data["form_token"] = secrets.token_urlsafe(24)
-        del form.errors["form_token"]
-        form.add_error(None, forms.MSG_WALK_IN_TOKEN_RENEWED)
+        renew_form_token(form, forms.MSG_WALK_IN_TOKEN_RENEWED)
     return render(
         request,
         "office/booking_form.html",

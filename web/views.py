@@ -1,6 +1,4 @@
 import contextlib
-import hashlib
-import secrets
 from datetime import datetime
 
 from django.contrib import messages
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import services
 from bookings.availability import bookable_restaurant_ids, slots_for_date
+from bookings.form_tokens import booking_idempotency_key, new_form_token, renew_form_token
 from bookings.models import Booking, BookingStatus, Category, Restaurant, RestaurantPhoto, Review
 
 from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm, SlotSelect, parse_day
@@ -175,14 +174,6 @@ def availability_api(request, pk):
     return response
 
 
-def _idempotency_key(*, user, form_token: str, restaurant, starts_at, party_size) -> str:
-    # Scoped to the user, so nobody can reach another diner's booking by replaying their token;
-    # and to what is booked, so going Back and changing the time books that time instead of
-    # answering with the first booking.
-    parts = f"{user.pk}:{form_token}:{restaurant.pk}:{starts_at.isoformat()}:{party_size}"
-    return hashlib.sha256(parts.encode()).hexdigest()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def book(request, pk):
@@ -201,7 +192,8 @@ def book(request, pk):
                     name=data["name"],
                     phone=data["phone"],
                     request=data["request"],
-                    idempotency_key=_idempotency_key(
+                    idempotency_key=booking_idempotency_key(
+                        scope="web",
                         user=request.user,
                         form_token=data["form_token"],
                         restaurant=restaurant,
@@ -215,12 +207,7 @@ def book(request, pk):
                 messages.success(request, MSG_BOOKED)
                 return redirect(booking)
         elif "form_token" in form.errors:
-            # A form without its one-time token (an old copy, a stripped field) gets a new one
-            # and says so, instead of failing the same silent way on every submit.
-            form.data = form.data.copy()
-            form.data["form_token"] = secrets.token_urlsafe(24)
-            del form.errors["form_token"]
-            form.add_error(None, MSG_FORM_TOKEN_RENEWED)
+            renew_form_token(form, MSG_FORM_TOKEN_RENEWED)
     else:
         initial = {
             "party_size": DEFAULT_PARTY_SIZE,
@@ -234,7 +221,7 @@ def book(request, pk):
                 initial[name] = fields[name].clean(request.GET[name])
         if "time" in initial:
             initial["time"] = initial["time"].strftime("%H:%M")
-        initial["form_token"] = secrets.token_urlsafe(24)
+        initial["form_token"] = new_form_token()
         form = BookingForm(initial=initial)
     _offer_the_days_times(form, restaurant)
     return render(request, "web/booking_form.html", {"restaurant": restaurant, "form": form})
