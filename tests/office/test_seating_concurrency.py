@@ -1,22 +1,13 @@
-import threading
 from datetime import time, timedelta
 
-import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection, connections
 from django.db.models import Sum
 
 from bookings import services
 from bookings.models import Booking, SeatingTemplate, SlotInventory
+from tests.concurrency import POSTGRES_RACE_MARKS, race
 from tests.factories import local, make_restaurant, make_user
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (CI does)",
-    ),
-]
+pytestmark = POSTGRES_RACE_MARKS
 
 
 def test_seat_cut_racing_bookings_never_leaves_more_booked_than_offered():
@@ -26,38 +17,21 @@ def test_seat_cut_racing_bookings_never_leaves_more_booked_than_offered():
     services.booking_create(
         diner=diners.pop(), restaurant=restaurant, starts_at=starts_at, party_size=2, name="first", phone="1"
     )
-    barrier = threading.Barrier(len(diners) + 1)
-    outcomes = []
-    lock = threading.Lock()
-
-    def run(action):
-        try:
-            barrier.wait()
-            action()
-            result = "ok"
-        except ValidationError as exc:
-            result = exc.code
-        except Exception as exc:  # anything else is a bug the test must show
-            result = repr(exc)
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
 
     def book(diner):
-        return lambda: services.booking_create(
-            diner=diner, restaurant=restaurant, starts_at=starts_at, party_size=2, name="x", phone="1"
-        )
+        def call():
+            services.booking_create(
+                diner=diner, restaurant=restaurant, starts_at=starts_at, party_size=2, name="x", phone="1"
+            )
+            return "ok"
+
+        return call
 
     def cut():
         services.seating_weekly_set(restaurant=restaurant, services=[(w, time(19, 0), 10) for w in range(7)])
+        return "ok"
 
-    threads = [threading.Thread(target=run, args=(book(d),)) for d in diners]
-    threads.append(threading.Thread(target=run, args=(cut,)))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = race([book(d) for d in diners] + [cut])
 
     assert set(outcomes) <= {"ok", "not_enough_seats", "seats_below_booked"}, outcomes
     inventory = SlotInventory.objects.get(restaurant=restaurant, starts_at=starts_at)

@@ -1,21 +1,13 @@
-import threading
 from datetime import timedelta
 
-import pytest
-from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Booking, SlotInventory
+from tests.concurrency import POSTGRES_RACE_MARKS, race
 from tests.factories import make_restaurant, make_user
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test (CI does)",
-    ),
-]
+pytestmark = POSTGRES_RACE_MARKS
 
 
 def test_the_same_form_sent_many_times_at_once_books_once_and_every_answer_shows_that_booking():
@@ -37,27 +29,16 @@ def test_the_same_form_sent_many_times_at_once_books_once_and_every_answer_shows
         client = Client()
         client.force_login(diner)
         clients.append(client)
-    barrier = threading.Barrier(count)
-    answers = []
-    lock = threading.Lock()
+    url = reverse("web:book", args=[restaurant.pk])
 
     def submit(client):
-        try:
-            barrier.wait()
-            response = client.post(reverse("web:book", args=[restaurant.pk]), data)
-            result = (response.status_code, response.get("Location"))
-        except Exception as exc:  # anything else is a bug the test must show
-            result = repr(exc)
-        finally:
-            connections.close_all()
-        with lock:
-            answers.append(result)
+        def call():
+            response = client.post(url, data)
+            return (response.status_code, response.get("Location"))
 
-    threads = [threading.Thread(target=submit, args=(c,)) for c in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+        return call
+
+    answers = race([submit(c) for c in clients])
 
     booking = Booking.objects.get()
     assert answers == [(302, booking.get_absolute_url())] * count
