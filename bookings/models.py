@@ -35,7 +35,7 @@ class Category(models.Model):
 
 class RestaurantQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(is_visible=True)
+        return self.filter(is_visible=True, deleted_at__isnull=True)
 
     def in_category(self, category):
         return self.filter(category=category)
@@ -51,10 +51,11 @@ class RestaurantQuerySet(models.QuerySet):
         return self.annotate(rating_avg=Avg("reviews__rating"), rating_count=Count("reviews", distinct=True))
 
     def for_member(self, user):
-        """Restaurants the user may run in the office (superusers run all)."""
+        """Restaurants the user may run in the office (superusers run all that are not deleted)."""
+        live = self.filter(deleted_at__isnull=True)
         if user.is_superuser:
-            return self
-        return self.filter(members__user=user).distinct()
+            return live
+        return live.filter(members__user=user).distinct()
 
     def with_main_photo(self):
         """Annotate the main (else first) photo's stored names, so a list of cards needs no photo query."""
@@ -107,6 +108,8 @@ class Restaurant(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Deleting keeps the row, so diners' past visits and reviews keep their restaurant.
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     objects = RestaurantQuerySet.as_manager()
 

@@ -469,9 +469,10 @@ def restaurant_create(*, restaurant: Restaurant, owner) -> Restaurant:
 def restaurant_delete(*, restaurant: Restaurant, by, now: datetime | None = None) -> int:
     """Delete a restaurant; its future live bookings are cancelled by the restaurant first.
 
-    The diners are emailed after commit. The emails are built from the bookings as they
-    were loaded here, because deleting the restaurant deletes its booking rows too.
-    Photo files are removed from storage after commit. Returns how many bookings were cancelled.
+    The restaurant disappears from the diner site and the office, its team loses access and
+    its photos are removed (files after commit), but the row stays: diners keep their past
+    visits, and reviews their restaurant. The diners of cancelled bookings are emailed after
+    commit. Returns how many bookings were cancelled.
     """
     now = now or timezone.now()
     # Inventory rows first: a booking that already took seats finishes (it needs a key-share
@@ -487,7 +488,11 @@ def restaurant_delete(*, restaurant: Restaurant, by, now: datetime | None = None
     cancelled = list(Booking.objects.select_related("restaurant", "diner").filter(pk__in=ids))
     storage = RestaurantPhoto._meta.get_field("image").storage
     names = [name for photo in restaurant.photos.all() for name in _photo_files(photo)]
-    restaurant.delete()
+    restaurant.photos.all().delete()
+    restaurant.members.all().delete()
+    Restaurant.objects.filter(pk=restaurant.pk).update(
+        deleted_at=now, is_visible=False, is_featured=False, updated_at=now
+    )
 
     def after_commit():
         for booking in cancelled:

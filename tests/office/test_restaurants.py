@@ -86,8 +86,17 @@ def test_deleting_a_restaurant_cancels_future_bookings_and_emails_the_diners(
         response = client.post(reverse("office:restaurant-delete", args=[restaurant.pk]), follow=True)
 
     assert "2 bookings were cancelled" in response.content.decode()
-    assert not Restaurant.objects.filter(pk=restaurant.pk).exists()
-    assert not Booking.objects.filter(pk__in=[soon.pk, walk_in.pk]).exists()
+    assert not Restaurant.objects.visible().filter(pk=restaurant.pk).exists()
+    assert not Restaurant.objects.for_member(operator).filter(pk=restaurant.pk).exists()
+    assert client.get(restaurant.get_absolute_url()).status_code == 404
+    assert client.get(reverse("office:restaurant-update", args=[restaurant.pk])).status_code in (403, 404)
+    assert set(Booking.objects.filter(pk__in=[soon.pk, walk_in.pk]).values_list("status", flat=True)) == {
+        BookingStatus.CANCELLED
+    }
+    # The diner's past visit stays in their history, with its restaurant.
+    client.force_login(other_diner)
+    history = client.get(reverse("web:booking-list"))
+    assert [b.restaurant.name for b in history.context["past"]] == [restaurant.name]
     assert [m.to for m in mail.outbox] == [[diner.email]]  # the past visit is not mailed; the walk-in has no email
     assert soon.reference in mail.outbox[0].subject
     assert str(services.MSG_RESTAURANT_CLOSED) in mail.outbox[0].body
