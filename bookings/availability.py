@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import BooleanField, Value
+from django.db.models import BooleanField, DateField, IntegerField, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,71 +78,81 @@ class Slot:
         return {"time": self.time_label, "available": self.available, "remaining_seats": self.seats_remaining}
 
 
-def schedules_for_date(restaurant_ids, day: date) -> dict[int, DaySchedule]:
-    """Each restaurant's services on `day`, in one query.
+def schedules_for_dates(restaurant_ids, days) -> dict[tuple[int, date], DaySchedule]:
+    """Each restaurant's services on each of `days`, in one query: (restaurant id, day) -> DaySchedule.
 
-    The exception rows (LEFT JOINed to their services) and the weekday's template
-    rows come back together; an exception, even one without services, wins.
+    The exception rows (LEFT JOINed to their services) and the weekdays' template
+    rows come back together; a date's exception, even one without services, wins.
     """
-    restaurant_ids = list(restaurant_ids)
+    restaurant_ids, days = list(restaurant_ids), list(days)
     exception_rows = (
-        SeatingException.objects.filter(restaurant_id__in=restaurant_ids, date=day)
+        SeatingException.objects.filter(restaurant_id__in=restaurant_ids, date__in=days)
         .order_by()
         .values_list(
             "restaurant_id",
-            Value(True, output_field=BooleanField()),
+            "date",
+            Value(None, output_field=IntegerField()),
             "is_closed",
             "services__start_time",
             "services__seats",
         )
     )
     template_rows = (
-        SeatingTemplate.objects.filter(restaurant_id__in=restaurant_ids, weekday=day.weekday())
+        SeatingTemplate.objects.filter(restaurant_id__in=restaurant_ids, weekday__in={d.weekday() for d in days})
         .order_by()
         .values_list(
             "restaurant_id",
-            Value(False, output_field=BooleanField()),
+            Value(None, output_field=DateField()),
+            "weekday",
             Value(False, output_field=BooleanField()),
             "start_time",
             "seats",
         )
     )
-    exceptions: dict[int, list] = defaultdict(list)
-    closed: set[int] = set()
-    templates: dict[int, list] = defaultdict(list)
-    for rid, from_exception, is_closed, start, seats in exception_rows.union(template_rows, all=True):
-        if from_exception:
-            exceptions[rid]  # an exception without services still counts  # noqa: B018
+    exceptions: dict[tuple[int, date], list] = {}
+    closed: set[tuple[int, date]] = set()
+    templates: dict[tuple[int, int], list] = defaultdict(list)
+    for rid, exception_day, weekday, is_closed, start, seats in exception_rows.union(template_rows, all=True):
+        if exception_day is not None:
+            services = exceptions.setdefault((rid, exception_day), [])
             if is_closed:
-                closed.add(rid)
+                closed.add((rid, exception_day))
             elif start is not None:
-                exceptions[rid].append((start, seats))
+                services.append((start, seats))
         else:
-            templates[rid].append((start, seats))
+            templates[(rid, weekday)].append((start, seats))
     result = {}
     for rid in restaurant_ids:
-        if rid in exceptions:
-            services = () if rid in closed else tuple(sorted(exceptions[rid]))
-            result[rid] = DaySchedule(services=services, is_exception=True, is_closed=rid in closed or not services)
-        else:
-            services = tuple(sorted(templates.get(rid, ())))
-            result[rid] = DaySchedule(services=services, is_closed=not services)
+        for day in days:
+            key = (rid, day)
+            if key in exceptions:
+                services = () if key in closed else tuple(sorted(exceptions[key]))
+                result[key] = DaySchedule(services=services, is_exception=True, is_closed=not services)
+            else:
+                services = tuple(sorted(templates.get((rid, day.weekday()), ())))
+                result[key] = DaySchedule(services=services, is_closed=not services)
     return result
+
+
+def schedules_for_date(restaurant_ids, day: date) -> dict[int, DaySchedule]:
+    """Each restaurant's services on `day`, in one query."""
+    return {rid: schedule for (rid, _), schedule in schedules_for_dates(restaurant_ids, [day]).items()}
 
 
 def local_datetime(restaurant: Restaurant, day: date, start: time) -> datetime:
     return datetime.combine(day, start, tzinfo=restaurant.tz)
 
 
-def remaining_seats(restaurants, day: date) -> dict[tuple[int, datetime], tuple[int, int]]:
-    """(restaurant id, starts_at) -> (seats_total, seats_remaining) for services already booked on `day`."""
-    restaurants = list(restaurants)
+def remaining_seats(restaurants, days) -> dict[tuple[int, datetime], tuple[int, int]]:
+    """(restaurant id, starts_at) -> (seats_total, seats_remaining) for services already booked on `days`."""
+    restaurants, days = list(restaurants), list(days)
     if not restaurants:
         return {}
     # Each restaurant's local day is a different UTC window; one wide window covers them all.
-    start = datetime.combine(day, time.min, tzinfo=UTC) - timedelta(days=1)
+    start = datetime.combine(min(days), time.min, tzinfo=UTC) - timedelta(days=1)
+    end = datetime.combine(max(days), time.min, tzinfo=UTC) + timedelta(days=2)
     rows = SlotInventory.objects.filter(
-        restaurant_id__in=[r.pk for r in restaurants], starts_at__gte=start, starts_at__lt=start + timedelta(days=3)
+        restaurant_id__in=[r.pk for r in restaurants], starts_at__gte=start, starts_at__lt=end
     ).values_list("restaurant_id", "starts_at", "seats_total", "seats_remaining")
     return {(rid, starts_at): (total, remaining) for rid, starts_at, total, remaining in rows}
 
@@ -174,22 +184,30 @@ def slot_reason(
     return ""
 
 
-def slots_for_many(restaurants, day: date, party_size: int, now: datetime | None = None) -> dict[int, list[Slot]]:
-    """Slots of each restaurant on `day` for a party, in two queries whatever the count."""
+def slots_for_days(
+    restaurants, days, party_size: int, now: datetime | None = None
+) -> dict[tuple[int, date], list[Slot]]:
+    """Slots of each restaurant on each of `days` for a party, in two queries whatever the counts."""
     now = now or timezone.now()
-    restaurants = list(restaurants)
-    schedules = schedules_for_date([r.pk for r in restaurants], day)
-    inventory = remaining_seats(restaurants, day)
+    restaurants, days = list(restaurants), list(days)
+    schedules = schedules_for_dates([r.pk for r in restaurants], days)
+    inventory = remaining_seats(restaurants, days)
     result = {}
     for restaurant in restaurants:
-        slots = []
-        for start, seats in schedules[restaurant.pk].services:
-            starts_at = local_datetime(restaurant, day, start)
-            total, remaining = inventory.get((restaurant.pk, starts_at), (seats, seats))
-            reason = slot_reason(restaurant, starts_at, remaining, party_size, now)
-            slots.append(Slot(starts_at=starts_at, seats_total=total, seats_remaining=remaining, reason=reason))
-        result[restaurant.pk] = slots
+        for day in days:
+            slots = []
+            for start, seats in schedules[(restaurant.pk, day)].services:
+                starts_at = local_datetime(restaurant, day, start)
+                total, remaining = inventory.get((restaurant.pk, starts_at), (seats, seats))
+                reason = slot_reason(restaurant, starts_at, remaining, party_size, now)
+                slots.append(Slot(starts_at=starts_at, seats_total=total, seats_remaining=remaining, reason=reason))
+            result[(restaurant.pk, day)] = slots
     return result
+
+
+def slots_for_many(restaurants, day: date, party_size: int, now: datetime | None = None) -> dict[int, list[Slot]]:
+    """Slots of each restaurant on `day` for a party, in two queries whatever the count."""
+    return {rid: slots for (rid, _), slots in slots_for_days(restaurants, [day], party_size, now).items()}
 
 
 def slots_for_date(restaurant: Restaurant, day: date, party_size: int, now: datetime | None = None) -> list[Slot]:

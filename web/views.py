@@ -1,5 +1,5 @@
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from bookings import services
-from bookings.availability import bookable_restaurant_ids, slots_for_date
+from bookings.availability import bookable_restaurant_ids, slots_for_date, slots_for_days
 from bookings.form_tokens import booking_idempotency_key, new_form_token, renew_form_token
 from bookings.models import Booking, BookingStatus, Category, Restaurant, RestaurantPhoto, Review
 
@@ -117,11 +117,17 @@ def restaurant_detail(request, pk):
         pk=pk,
     )
     today = restaurant.local_today()
-    data = request.GET if "date" in request.GET else {"date": today.isoformat(), "party_size": DEFAULT_PARTY_SIZE}
-    picker = SlotPickerForm(data, restaurant=restaurant, today=today)
     slots = None
-    if picker.is_valid():
-        slots = slots_for_date(restaurant, picker.cleaned_data["date"], picker.cleaned_data["party_size"])
+    if "date" in request.GET:
+        picker = SlotPickerForm(request.GET, restaurant=restaurant, today=today)
+        if picker.is_valid():
+            slots = slots_for_date(restaurant, picker.cleaned_data["date"], picker.cleaned_data["party_size"])
+    else:
+        day, slots = _first_day_with_a_table(restaurant, today)
+        picker = SlotPickerForm(
+            {"date": day.isoformat(), "party_size": DEFAULT_PARTY_SIZE}, restaurant=restaurant, today=today
+        )
+        picker.is_valid()
     reviews = Review.objects.for_restaurant(restaurant).recent()[:RECENT_REVIEWS]
     context = {
         "restaurant": restaurant,
@@ -135,6 +141,16 @@ def restaurant_detail(request, pk):
         "last_day": restaurant.last_bookable_date(),
     }
     return render(request, "web/restaurant_detail.html", context)
+
+
+def _first_day_with_a_table(restaurant, today):
+    """Today, or tomorrow once today has nothing left to book (an evening visit), with its slots."""
+    days = [today, today + timedelta(days=1)]
+    by_day = slots_for_days([restaurant], days, DEFAULT_PARTY_SIZE)
+    for day in days:
+        if any(slot.available for slot in by_day[(restaurant.pk, day)]):
+            return day, by_day[(restaurant.pk, day)]
+    return today, by_day[(restaurant.pk, today)]
 
 
 def _api_error(message, status=400):

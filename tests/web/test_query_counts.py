@@ -112,6 +112,14 @@ def test_restaurant_page_queries(client, lots, diner, django_assert_max_num_quer
     assert response.context["restaurant"].rating_count == 5
 
 
+def test_restaurant_page_without_a_date_queries(client, lots, diner, django_assert_max_num_queries):
+    client.force_login(diner)  # today and tomorrow are read together to pick the first day with a table
+    with django_assert_max_num_queries(8):
+        response = client.get(lots[0].get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["slots"]
+
+
 def test_availability_api_queries(client, lots, django_assert_max_num_queries):
     url = reverse("web:availability-api", args=[lots[0].pk])
     with django_assert_max_num_queries(3):

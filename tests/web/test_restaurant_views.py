@@ -220,3 +220,22 @@ def test_review_dates_are_in_the_restaurants_time_zone(client, settings, diner, 
     content = client.get(place.get_absolute_url()).content.decode()
 
     assert f">{shown}</time>" in content
+
+
+@pytest.mark.django_db
+def test_restaurant_page_in_the_evening_opens_on_tomorrow_when_today_is_over(client, frozen_now):
+    restaurant = make_restaurant(services=(time(18, 0),))
+    frozen_now.move_to(datetime(2030, 6, 3, 21, 30, tzinfo=restaurant.tz))
+    response = client.get(restaurant.get_absolute_url())
+    assert response.context["day"] == TODAY + timedelta(days=1)
+    assert [s.available for s in response.context["slots"]] == [True]
+    # Asking for today explicitly still shows today, greyed out.
+    today = client.get(restaurant.get_absolute_url(), {"date": TODAY.isoformat(), "party_size": "2"})
+    assert [s.available for s in today.context["slots"]] == [False]
+
+
+@pytest.mark.django_db
+def test_restaurant_page_stays_on_today_while_it_has_tables(client):
+    restaurant = make_restaurant(services=(time(18, 0),))
+    response = client.get(restaurant.get_absolute_url())
+    assert response.context["day"] == TODAY
