@@ -44,6 +44,7 @@ def booking_ics(booking: Booking, *, cancelled: bool = False) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
     start = booking.starts_at.astimezone(UTC)
     end = start + timedelta(minutes=booking.restaurant.visit_minutes)
+    description = _("Booking reference: %(reference)s") % {"reference": booking.reference}
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -56,7 +57,7 @@ def booking_ics(booking: Booking, *, cancelled: bool = False) -> str:
         f"DTEND:{end:{fmt}}",
         f"SUMMARY:{_ics_escape(booking.restaurant.name)} ({booking.party_size})",
         f"LOCATION:{_ics_escape(booking.restaurant.address)}",
-        f"DESCRIPTION:{_ics_escape(_('Booking reference') + ': ' + booking.reference)}",
+        f"DESCRIPTION:{_ics_escape(description)}",
         "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
         "END:VEVENT",
         "END:VCALENDAR",

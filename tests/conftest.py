@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from tests.factories import make_restaurant, make_user
 
@@ -10,6 +11,8 @@ def _isolated(request, settings, tmp_path, django_db_blocker):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
+    # LocaleMiddleware leaves the last request's language active on the thread: start each test in English.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
     if uses_db:
