@@ -376,17 +376,8 @@ class BookingQuerySet(models.QuerySet):
     def for_diner(self, user):
         return self.filter(diner=user)
 
-    def for_restaurants(self, restaurants):
-        return self.filter(restaurant__in=restaurants)
-
     def active(self):
         return self.filter(status__in=ACTIVE_STATUSES)
-
-    def upcoming(self, now=None):
-        return self.filter(starts_at__gte=now or timezone.now()).order_by("starts_at", "id")
-
-    def past(self, now=None):
-        return self.filter(starts_at__lt=now or timezone.now()).order_by("-starts_at", "-id")
 
     def with_review_flag(self):
         return self.annotate(has_review=Exists(Review.objects.filter(booking=OuterRef("pk"))))

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from bookings import services
 from bookings.availability import bookable_restaurant_ids, slots_for_date, slots_for_days
 from bookings.form_tokens import booking_idempotency_key, new_form_token, renew_form_token
-from bookings.models import Booking, BookingStatus, Category, Restaurant, RestaurantPhoto, Review
+from bookings.models import Booking, BookingStatus, Category, Restaurant, Review
 
 from .forms import MAX_PARTY_SIZE, BookingForm, ReviewForm, SearchForm, SlotPickerForm, SlotSelect, parse_day
 
@@ -34,10 +34,6 @@ MSG_BOOKED = gettext_lazy("Your table is booked. We have sent a confirmation ema
 MSG_CANCELLED = gettext_lazy("Your booking is cancelled. We have sent you an email.")
 MSG_REVIEW_SAVED = gettext_lazy("Thank you! Your review is published.")
 MSG_REVIEW_DELETED = gettext_lazy("Your review is deleted.")
-
-
-def _photos_prefetch():
-    return Prefetch("photos", queryset=RestaurantPhoto.objects.order_by("-is_main", "position", "id"))
 
 
 def home(request):
@@ -113,7 +109,8 @@ def _restaurant_or_404(pk):
 
 def restaurant_detail(request, pk):
     restaurant = get_object_or_404(
-        Restaurant.objects.visible().select_related("category").with_rating().prefetch_related(_photos_prefetch()),
+        # RestaurantPhoto.Meta.ordering puts the main photo first.
+        Restaurant.objects.visible().select_related("category").with_rating().prefetch_related("photos"),
         pk=pk,
     )
     today = restaurant.local_today()

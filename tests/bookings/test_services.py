@@ -40,6 +40,20 @@ def remaining(restaurant, day=TOMORROW, at="18:00"):
     return SlotInventory.objects.get(restaurant=restaurant, starts_at=local(restaurant, day, at)).seats_remaining
 
 
+def walk_in(restaurant, *, at, party_size, **extra):
+    """A booking entered by staff for a guest without an account."""
+    return services.booking_create(
+        diner=None,
+        restaurant=restaurant,
+        starts_at=local(restaurant, NOW.date(), at),
+        party_size=party_size,
+        name=extra.pop("name", "Walk-in"),
+        phone="",
+        by_restaurant=True,
+        **extra,
+    )
+
+
 def refusal_code(callable_):
     with pytest.raises(ValidationError) as info:
         callable_()
@@ -234,45 +248,16 @@ def test_availability_marks_each_slot_with_its_reason(diner):
 def test_staff_walk_in_skips_online_only_rules_but_not_seats(operator):
     restaurant = make_restaurant(services=(time(11, 45),), seats=12, max_party_size=6, min_lead_minutes=60)
     # The service started 15 minutes ago; a party of 10 walks in.
-    walk_in = services.booking_create(
-        diner=None,
-        restaurant=restaurant,
-        starts_at=local(restaurant, NOW.date(), "11:45"),
-        party_size=10,
-        name="Walk-in",
-        phone="",
-        created_by=operator,
-        by_restaurant=True,
-    )
-    assert walk_in.diner is None and walk_in.created_by == operator
+    booked = walk_in(restaurant, at="11:45", party_size=10, created_by=operator)
+    assert booked.diner is None and booked.created_by == operator
     assert remaining(restaurant, day=NOW.date(), at="11:45") == 2
-    refused = refusal_code(
-        lambda: services.booking_create(
-            diner=None,
-            restaurant=restaurant,
-            starts_at=local(restaurant, NOW.date(), "11:45"),
-            party_size=3,
-            name="Too many",
-            phone="",
-            by_restaurant=True,
-        )
-    )
+    refused = refusal_code(lambda: walk_in(restaurant, at="11:45", party_size=3, name="Too many"))
     assert refused == "not_enough_seats"
 
 
 def test_staff_cannot_book_a_service_long_over(operator):
     restaurant = make_restaurant(services=(time(9, 0),), visit_minutes=90)
-    code = refusal_code(
-        lambda: services.booking_create(
-            diner=None,
-            restaurant=restaurant,
-            starts_at=local(restaurant, NOW.date(), "09:00"),
-            party_size=2,
-            name="Late",
-            phone="",
-            by_restaurant=True,
-        )
-    )
+    code = refusal_code(lambda: walk_in(restaurant, at="09:00", party_size=2, name="Late"))
     assert code == "past"
 
 
